@@ -1,4 +1,5 @@
 // The boundary between the Consul client and the code that watches queries.
+import type { Logger } from '../log/logger.ts';
 
 export interface ConsulClientOptions {
   /** One or more agent addresses ("host:port", "http://…", "https://…"); failover moves along them. */
@@ -9,6 +10,19 @@ export interface ConsulClientOptions {
   caFile?: string;
   /** Skip TLS verification (only when asked for explicitly; logged as a warning). */
   insecureSkipVerify?: boolean;
+  /** Timeout of a request without an index (a blocking one gets its wait plus a margin). Default 10 s. */
+  requestTimeoutMs?: number;
+  /** Where the client reports what it must (so far: that TLS verification is off). */
+  logger?: Logger;
+  /** Called once per finished request, for metrics. Not called for requests the caller aborted. */
+  onRequest?(info: ConsulRequestInfo): void;
+}
+
+export interface ConsulRequestInfo {
+  /** The path without its variable part ("/v1/health/service", "/v1/kv"): low cardinality. */
+  endpoint: string;
+  /** HTTP status, or 'error' when no answer came (refused, reset, timeout, DNS, TLS). */
+  status: number | 'error';
 }
 
 export interface ConsulGetOptions {

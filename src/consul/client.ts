@@ -1,0 +1,213 @@
+// The HTTP client for a Consul agent's API: GET only, JSON answers, blocking-query parameters,
+// the ACL token in a header, TLS, and failover between several agent addresses.
+import { readFileSync } from 'node:fs';
+import { Pool } from 'undici';
+import { parseConsulAddress } from './address.ts';
+import type { ConsulClientOptions, ConsulGetOptions, ConsulRequestInfo, ConsulResponse } from './types.ts';
+
+const defaultRequestTimeoutMs = 10_000;
+/** Consul holds a blocking query this long when no `wait` is sent, and never longer than the max. */
+const consulDefaultWaitMs = 5 * 60_000;
+const consulMaxWaitMs = 10 * 60_000;
+/** On top of wait + wait/16 (Consul's own jitter): time for the network and the answer itself. */
+const blockingMarginMs = 5_000;
+
+/** Consul answered, but not with usable data: a non-2xx status (other than 404) or bad JSON. */
+export class ConsulError extends Error {
+  /** The HTTP status of the answer. */
+  readonly status: number;
+  /** The endpoint without its variable part, as in ConsulRequestInfo. */
+  readonly endpoint: string;
+
+  constructor(message: string, status: number, endpoint: string) {
+    super(message);
+    this.name = 'ConsulError';
+    this.status = status;
+    this.endpoint = endpoint;
+  }
+}
+
+export class ConsulClient {
+  readonly #origins: string[];
+  readonly #pools: Pool[];
+  readonly #token: string | undefined;
+  readonly #requestTimeoutMs: number;
+  readonly #onRequest: ((info: ConsulRequestInfo) => void) | undefined;
+  /** The address requests go to; moves on only when a request there fails to connect. */
+  #current = 0;
+
+  constructor(options: ConsulClientOptions) {
+    if (options.addresses.length === 0) throw new Error('no Consul address given');
+    this.#origins = options.addresses.map(parseConsulAddress);
+    this.#token = options.token === '' ? undefined : options.token;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? defaultRequestTimeoutMs;
+    this.#onRequest = options.onRequest;
+
+    const ca = options.caFile === undefined ? undefined : readCa(options.caFile);
+    const rejectUnauthorized = options.insecureSkipVerify !== true;
+    if (!rejectUnauthorized && this.#origins.some((origin) => origin.startsWith('https:'))) {
+      options.logger?.warn('TLS certificate verification of the Consul agent is disabled');
+    }
+    // Every blocking query holds its connection for up to the whole wait, so the pool must open
+    // a new connection for each concurrent request (no limit) and never queue one behind another
+    // on the same socket (pipelining 1 = one request at a time per connection).
+    this.#pools = this.#origins.map(
+      (origin) => new Pool(origin, { connections: null, pipelining: 1, connect: { ca, rejectUnauthorized } }),
+    );
+  }
+
+  /**
+   * GET `path` (e.g. "/v1/health/service/web"; already escaped by the caller; no query) with `params`.
+   * A 404 is data (a missing KV key): `{ status: 404, body: undefined }`. Other non-2xx answers
+   * and unparsable bodies throw ConsulError; no answer at all throws an Error naming the address.
+   */
+  async get(
+    path: string,
+    params: Record<string, string | undefined>,
+    options: ConsulGetOptions = {},
+  ): Promise<ConsulResponse> {
+    if (!path.startsWith('/') || /[?#]/.test(path)) {
+      throw new Error(`invalid Consul API path ${JSON.stringify(path)}: expected "/v1/..." without a query`);
+    }
+    const endpoint = endpointOf(path);
+    const timeoutMs = this.#timeoutFor(options);
+    const slot = this.#current;
+    const origin = this.#origins[slot]!;
+
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    let status: number;
+    let headers: Record<string, string | string[] | undefined>;
+    let text: string;
+    try {
+      const response = await this.#pools[slot]!.request({
+        method: 'GET',
+        path: path + queryString(params, options),
+        headers: this.#token === undefined ? {} : { 'x-consul-token': this.#token },
+        signal,
+        // undici's own limits (300 s) would cut a long wait short; the overall timeout rules.
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      status = response.statusCode;
+      headers = response.headers;
+      text = await response.body.text();
+    } catch (error) {
+      // Stopped by the caller: not a failure of this address.
+      if (options.signal?.aborted) throw options.signal.reason ?? error;
+      this.#failOver(slot);
+      this.#onRequest?.({ endpoint, status: 'error' });
+      const reason = timeout.aborted ? `no answer within ${timeoutMs} ms` : describe(error);
+      throw new Error(`GET ${path}: cannot reach Consul at ${origin}: ${reason}`, { cause: error });
+    }
+    this.#onRequest?.({ endpoint, status });
+
+    const failure = (reason: string) =>
+      new ConsulError(`GET ${path}: ${this.#scrub(reason)}`, status, endpoint);
+    let body: unknown;
+    if (status === 404) {
+      body = undefined;
+    } else if (status < 200 || status > 299) {
+      throw failure(`${status} ${oneLine(text) || 'no error message'}`);
+    } else {
+      try {
+        body = JSON.parse(text);
+      } catch (error) {
+        throw failure(`malformed JSON in a ${status} answer: ${describe(error)}`);
+      }
+    }
+    return {
+      status,
+      index: wholeNumber(firstHeader(headers, 'x-consul-index')),
+      knownLeader: firstHeader(headers, 'x-consul-knownleader') !== 'false',
+      lastContactMs: wholeNumber(firstHeader(headers, 'x-consul-lastcontact')) ?? 0,
+      body,
+    };
+  }
+
+  /** Closes every connection; requests still in flight fail. */
+  async close(): Promise<void> {
+    await Promise.all(this.#pools.map((pool) => pool.destroy()));
+  }
+
+  #timeoutFor(options: ConsulGetOptions): number {
+    if (options.index === undefined) return this.#requestTimeoutMs;
+    const wait = Math.min(options.waitMs ?? consulDefaultWaitMs, consulMaxWaitMs);
+    return Math.ceil(wait + wait / 16) + blockingMarginMs;
+  }
+
+  /**
+   * Round robin on failure: the next request tries the next address. Only the request that used
+   * the current address moves it, so many watches failing at once advance it by one, not many.
+   */
+  #failOver(failedSlot: number): void {
+    if (this.#current === failedSlot) this.#current = (failedSlot + 1) % this.#origins.length;
+  }
+
+  /** An error body could in theory echo the token; it must never reach a message. */
+  #scrub(text: string): string {
+    return this.#token === undefined ? text : text.split(this.#token).join('[redacted]');
+  }
+}
+
+/** "/v1/health/service/web" → "/v1/health/service"; "/v1/kv/a/b" → "/v1/kv". */
+export function endpointOf(path: string): string {
+  const segments = path.split('/');
+  // Under /v1/kv and /v1/query the variable part (key, query id) starts right away.
+  const kept = segments[2] === 'kv' || segments[2] === 'query' ? 3 : 4;
+  return segments.slice(0, kept).join('/');
+}
+
+/** Encodes params (undefined = absent, "" = a bare flag like `stale`) and the blocking options. */
+function queryString(params: Record<string, string | undefined>, options: ConsulGetOptions): string {
+  const all: [string, string][] = [];
+  for (const [name, value] of Object.entries(params)) if (value !== undefined) all.push([name, value]);
+  if (options.index !== undefined) {
+    all.push(['index', String(options.index)]);
+    if (options.waitMs !== undefined) all.push(['wait', formatWait(options.waitMs)]);
+  }
+  if (options.stale) all.push(['stale', '']);
+  if (all.length === 0) return '';
+  const encoded = all.map(([name, value]) =>
+    value === '' ? encodeURIComponent(name) : `${encodeURIComponent(name)}=${encodeURIComponent(value)}`,
+  );
+  return '?' + encoded.join('&');
+}
+
+/** Consul takes a Go duration: "60s", or "1500ms" when not whole seconds. */
+function formatWait(ms: number): string {
+  const whole = Math.max(1, Math.ceil(ms));
+  return whole % 1000 === 0 ? `${whole / 1000}s` : `${whole}ms`;
+}
+
+function firstHeader(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function wholeNumber(text: string | undefined): number | undefined {
+  return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
+}
+
+function readCa(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read Consul CA file ${JSON.stringify(file)}: ${describe(error)}`);
+  }
+}
+
+function oneLine(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > 300 ? line.slice(0, 300) + '…' : line;
+}
+
+/** A one-line reason; a failed dual-stack connect is an AggregateError with an empty message. */
+function describe(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return describe(error.errors[0]);
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return oneLine(error.message) || (typeof code === 'string' ? code : error.name);
+  }
+  return oneLine(String(error));
+}
