@@ -1,0 +1,76 @@
+// Everything drcon can be told, from defaults, a config file and flags, merged in that order.
+import type { LogFormat, LogLevel } from '../log/logger.ts';
+import type { WaitSettings } from './wait.ts';
+
+export type { WaitSettings };
+
+export interface TemplateSettings {
+  source: string;
+  destination: string;
+  /** Shell command run after the file changed (e.g. "nginx -s reload"). */
+  command?: string;
+  /** Overrides Settings.commandTimeoutMs for this template's check and command. */
+  commandTimeoutMs?: number;
+  /** Overrides Settings.wait for this template. */
+  wait?: WaitSettings;
+  /** Shell command that must succeed on the new file before it goes live (e.g. "nginx -t"). */
+  check?: string;
+}
+
+export interface Settings {
+  /** Consul agents, tried in order ("host:port" or a URL). */
+  consulAddresses: string[];
+  token?: string;
+  tokenFile?: string;
+  caFile?: string;
+  /** Skip TLS verification of the agent (only when asked for explicitly). */
+  insecureSkipVerify?: boolean;
+  templates: TemplateSettings[];
+  /** Render once and exit. */
+  once: boolean;
+  /** Print instead of writing files and running commands. */
+  dry: boolean;
+  /** Quiescence window for all templates; undefined renders without waiting. */
+  wait: WaitSettings | undefined;
+  /** Least time between the starts of two renders of a burst. */
+  minIntervalMs: number;
+  /** Stale reads are accepted while the answering server lags the leader by at most this. */
+  maxStaleMs: number;
+  commandTimeoutMs: number;
+  /** How long Consul may hold a blocking query. */
+  blockingWaitMs: number;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+}
+
+export type PartialSettings = Partial<Settings>;
+
+export const defaultSettings: Readonly<Settings> = Object.freeze({
+  consulAddresses: ['127.0.0.1:8500'],
+  templates: [],
+  once: false,
+  dry: false,
+  wait: undefined,
+  minIntervalMs: 200,
+  maxStaleMs: 2000,
+  commandTimeoutMs: 30_000,
+  blockingWaitMs: 60_000,
+  logLevel: 'info',
+  logFormat: 'text',
+});
+
+/**
+ * Defaults, then each partial in turn; a later value wins and an undefined one is no value.
+ * Templates add up instead (config-file templates plus `-template` flags), as in consul-template.
+ */
+export function mergeSettings(...partials: PartialSettings[]): Settings {
+  const merged: Settings = { ...defaultSettings, consulAddresses: [...defaultSettings.consulAddresses], templates: [] };
+  for (const partial of partials) {
+    for (const [key, value] of Object.entries(partial) as [keyof Settings, unknown][]) {
+      if (value === undefined) continue;
+      if (key === 'templates') merged.templates = [...merged.templates, ...(value as TemplateSettings[])];
+      else (merged as unknown as Record<string, unknown>)[key] = value;
+    }
+  }
+  return merged;
+}

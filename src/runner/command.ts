@@ -1,0 +1,134 @@
+// Runs a template's check or command (e.g. "nginx -s reload") through /bin/sh, bounded by a
+// timeout that kills the command and everything it started. Never throws: the result says what
+// happened, with the end of its output for the log line.
+import { execa } from 'execa';
+import type { Logger } from '../log/logger.ts';
+
+export interface CommandResult {
+  /** Exited with status 0 in time. */
+  ok: boolean;
+  exitCode?: number;
+  /** The signal that ended the shell, e.g. "SIGTERM" after a timeout. */
+  signal?: string;
+  timedOut: boolean;
+  durationMs: number;
+  /** The last ~2 KB of stdout and stderr, interleaved as written. */
+  output: string;
+}
+
+export interface CommandOptions {
+  timeoutMs: number;
+  logger: Logger;
+  /** Added to (not replacing) this process's environment. */
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  /** Time between SIGTERM and SIGKILL after a timeout; default 2 s. */
+  killGraceMs?: number;
+}
+
+const outputLimitBytes = 2048;
+/**
+ * After the shell exits, how long its output pipes may stay open. A command that starts a daemon
+ * can leave it holding them; waiting for that would block the runner for the daemon's lifetime.
+ */
+const drainMs = 100;
+
+export async function runCommand(command: string, options: CommandOptions): Promise<CommandResult> {
+  const { timeoutMs, logger, env, cwd, killGraceMs = 2000 } = options;
+  const started = performance.now();
+  const output = new OutputTail(outputLimitBytes);
+  logger.debug('running command', { command });
+
+  const subprocess = execa('/bin/sh', ['-c', command], {
+    // Its own process group, so a timeout can kill the shell and all it started with one signal.
+    detached: true,
+    stdin: 'ignore',
+    all: true,
+    buffer: false,
+    reject: false,
+    env,
+    cwd,
+  });
+  subprocess.all.on('data', (chunk: Buffer) => output.push(chunk));
+
+  const pid = subprocess.pid;
+  let timedOut = false;
+  let durationMs: number | undefined;
+  const timeoutTimer = setTimeout(() => {
+    if (pid === undefined) return;
+    timedOut = true;
+    logger.warn('command timed out; stopping it', { command, timeoutMs });
+    signalGroup(pid, 'SIGTERM');
+    // Fires even when the shell has exited by then: members of its group that ignored SIGTERM remain.
+    setTimeout(() => signalGroup(pid, 'SIGKILL'), killGraceMs);
+  }, timeoutMs);
+  if (pid !== undefined) runningGroups.add(pid);
+  subprocess.once('exit', () => {
+    durationMs = performance.now() - started;
+    clearTimeout(timeoutTimer);
+    setTimeout(() => {
+      subprocess.stdout?.destroy();
+      subprocess.stderr?.destroy();
+      subprocess.all?.destroy();
+    }, drainMs).unref();
+  });
+
+  const result = await subprocess;
+  clearTimeout(timeoutTimer);
+  if (pid !== undefined) runningGroups.delete(pid);
+
+  const exitCode = result.exitCode;
+  const signal = result.signal;
+  // Execa's message spans lines; its first line says what was wrong (e.g. an invalid cwd).
+  const startFailure = pid === undefined ? `cannot start: ${String(result.originalMessage).split('\n')[0]}` : '';
+  const commandResult: CommandResult = {
+    ok: !timedOut && exitCode === 0,
+    ...(exitCode === undefined ? {} : { exitCode }),
+    ...(signal === undefined ? {} : { signal }),
+    timedOut,
+    durationMs: durationMs ?? performance.now() - started,
+    output: startFailure || output.text(),
+  };
+  logger.debug('command finished', { command, exitCode, signal, timedOut, ms: Math.round(commandResult.durationMs) });
+  return commandResult;
+}
+
+/** Process groups of commands still running, stopped if this process exits before they do. */
+const runningGroups = new Set<number>();
+process.on('exit', () => {
+  for (const pid of runningGroups) signalGroup(pid, 'SIGTERM');
+});
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the whole group is gone already.
+  }
+}
+
+/** Keeps only the last `limit` bytes of a stream of chunks. */
+class OutputTail {
+  readonly #limit: number;
+  #chunks: Buffer[] = [];
+  #bytes = 0;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  push(chunk: Buffer): void {
+    this.#chunks.push(chunk);
+    this.#bytes += chunk.length;
+    while (this.#chunks.length > 1 && this.#bytes - this.#chunks[0]!.length >= this.#limit) {
+      this.#bytes -= this.#chunks.shift()!.length;
+    }
+  }
+
+  text(): string {
+    const all = Buffer.concat(this.#chunks);
+    const tail = all.subarray(Math.max(0, all.length - this.#limit));
+    // A cut through a multi-byte character decodes as U+FFFD at the start: drop it.
+    return tail.toString('utf8').replace(/^\uFFFD+/, '');
+  }
+}
