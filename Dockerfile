@@ -1,0 +1,38 @@
+# drcon as the DR CoN load balancer: Nginx run and reconfigured by `drcon lb` from Consul.
+#   docker build -t drcon .
+#   docker run -e CONSUL=consul:8500 -e SERVICE=simple -p 80:80 drcon
+
+# Build: compile the TypeScript, then keep only the runtime dependencies.
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# No install scripts: the `node` dev dependency would download a second Node, and `prepare`
+# would compile before the sources are here. TypeScript needs neither.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json \
+ && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
+
+# Runtime: Node, Debian's Nginx, and tini as PID 1 (reaps orphans, forwards signals to drcon).
+FROM node:24-bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nginx tini \
+ && apt-get clean \
+ && rm -rf /var/lib/apt/lists/* \
+ && mkdir -p /var/lib/drcon
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY templates ./templates
+COPY nginx ./nginx
+ENV NODE_ENV=production \
+    CONSUL=consul:8500 \
+    NGINX_DIR=/var/lib/drcon
+EXPOSE 80
+# drcon's status server: healthy once Nginx runs with a rendered configuration. Slim images have
+# no curl, so Node asks.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:9600/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["tini", "--", "node", "/app/dist/main.js", "lb"]
