@@ -1,0 +1,44 @@
+// `nodes`: every node in the catalog, from /v1/catalog/nodes.
+import type { ConsulAnswer, Dependency } from './dependency.ts';
+import { expectList, expectRecord, stringField, stringMapField } from './answer-shape.ts';
+import { isAddress } from './catalog-address.ts';
+import { compareText } from './text-order.ts';
+
+export interface CatalogNode {
+  Node: string;
+  Address: string;
+  ID: string;
+  Datacenter: string;
+  TaggedAddresses: Record<string, string>;
+  Meta: Record<string, string>;
+}
+
+export function catalogNodes(dc?: string): Dependency<CatalogNode[]> {
+  const id = `catalog.nodes(${dc === undefined ? '' : '@' + dc})`;
+  return {
+    id,
+    query: { path: '/v1/catalog/nodes', params: { dc } },
+    parse(answer: ConsulAnswer, warn: (message: string) => void): CatalogNode[] {
+      if (!answer.found) return [];
+      const nodes: CatalogNode[] = [];
+      for (const entry of expectList(answer.body, id)) {
+        const record = expectRecord(entry, id, 'each entry');
+        const node: CatalogNode = {
+          Node: stringField(record, 'Node', id),
+          Address: stringField(record, 'Address', id),
+          ID: stringField(record, 'ID', id),
+          Datacenter: stringField(record, 'Datacenter', id) || (dc ?? ''),
+          TaggedAddresses: stringMapField(record, 'TaggedAddresses', id),
+          Meta: stringMapField(record, 'Meta', id),
+        };
+        // Same rule as for service instances: an address that is not one never reaches a config.
+        if (!isAddress(node.Address)) {
+          warn(`node ${JSON.stringify(node.Node)}: address ${JSON.stringify(node.Address)} is not an IP address or host name; left out`);
+          continue;
+        }
+        nodes.push(node);
+      }
+      return nodes.sort((a, b) => compareText(a.Node, b.Node) || compareText(a.ID, b.ID));
+    },
+  };
+}
