@@ -1,0 +1,32 @@
+// Helpers that shape catalog data into Nginx structure: upstream names, per-tag groups, routes.
+import { groupByTag } from './group-by-tag.ts';
+import { defineHelper, describeValue, type HelperCall, type HelperDefinition } from './helper-call.ts';
+import { nginxIdentifier } from './nginx-identifier.ts';
+import { routesFromServices } from './routes.ts';
+
+export const nginxHelpers: Record<string, HelperDefinition> = {
+  identifier: defineHelper('identifier', { params: ['text'] }, ([text], call) => nginxIdentifier(call.text(text, 'the value'))),
+
+  byTag: defineHelper('byTag', { params: ['instances'] }, ([instances], call) =>
+    groupByTag(tagged(call, instances, 'the instances (from service)')),
+  ),
+
+  routes: defineHelper('routes', { params: ['services'] }, ([services], call) => {
+    const entries = tagged(call, services, 'the services (from services)').map((entry) => ({
+      ...entry,
+      Name: call.text(entry['Name'], 'each service Name'),
+    }));
+    return routesFromServices(entries, (message) => call.render.note(message));
+  }),
+};
+
+/** A list of objects that each carry a Tags list of text. */
+function tagged(call: HelperCall, value: unknown, what: string): ({ Tags: string[] } & Record<string, unknown>)[] {
+  return call.list(value, what).map((item) => {
+    const tags = (item as { Tags?: unknown } | null)?.Tags;
+    if (typeof item !== 'object' || item === null || !Array.isArray(tags)) {
+      return call.fail(`${what} must be a list of entries with Tags, got ${describeValue(item)} in it`);
+    }
+    return { ...(item as Record<string, unknown>), Tags: tags.map((tag) => call.text(tag, 'each tag')) };
+  });
+}

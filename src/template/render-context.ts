@@ -1,0 +1,68 @@
+// The record of one render: the data helpers read (through the caller's DataSource), which of it
+// was not there yet, and which keys the output waits for. Helpers reach it through Handlebars'
+// `data` (`@drcon`), so two renders never share state.
+import type { Dependency } from '../dependency/dependency.ts';
+
+export interface DataSource {
+  /** The parsed value of a dependency, or undefined when it has not been fetched yet. */
+  get(dependency: Dependency): { value: unknown } | undefined;
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+export class RenderContext {
+  readonly env: Environment;
+  readonly #source: DataSource;
+  readonly #used = new Map<string, Dependency>();
+  readonly #missing = new Map<string, Dependency>();
+  readonly #waitingForKeys = new Set<string>();
+  readonly #messages: string[] = [];
+
+  constructor(source: DataSource, env: Environment) {
+    this.#source = source;
+    this.env = env;
+  }
+
+  /**
+   * The dependency's data; when it has none yet, records it as missing and returns `empty`, so the
+   * render goes on and discovers what else it needs.
+   */
+  read<T>(dependency: Dependency<T>, empty: T): T {
+    this.#used.set(dependency.id, dependency);
+    const data = this.#source.get(dependency);
+    if (data === undefined) {
+      this.#missing.set(dependency.id, dependency);
+      return empty;
+    }
+    // The source holds what this same kind of dependency parsed, so the shape is T.
+    return data.value as T;
+  }
+
+  /** A key the template needs does not exist: nothing is written until it does. */
+  waitForKey(key: string): void {
+    this.#waitingForKeys.add(key);
+  }
+
+  /** Something the caller should log (the `log` helper, a route given by two services). */
+  note(message: string): void {
+    if (!this.#messages.includes(message)) this.#messages.push(message);
+  }
+
+  /** Every dependency the render asked for, with or without data. */
+  get used(): Dependency[] {
+    return [...this.#used.values()];
+  }
+
+  /** The dependencies among `used` that had no data yet. */
+  get missing(): Dependency[] {
+    return [...this.#missing.values()];
+  }
+
+  get waitingForKeys(): string[] {
+    return [...this.#waitingForKeys];
+  }
+
+  get messages(): string[] {
+    return [...this.#messages];
+  }
+}

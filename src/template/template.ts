@@ -1,0 +1,86 @@
+// A loaded template: parsed, checked and compiled once; rendered synchronously from data that is
+// already fetched, any number of times, each render with its own record.
+import { readFile } from 'node:fs/promises';
+import type { Dependency } from '../dependency/dependency.ts';
+import { compileTemplate, fromHandlebarsError, parseTemplate, type CompiledTemplate } from './environment.ts';
+import { helperSpecs } from './helpers.ts';
+import { RenderContext, type DataSource, type Environment } from './render-context.ts';
+import { checkTemplate } from './template-check.ts';
+import { HelperCallError, TemplateError } from './template-error.ts';
+
+export interface RenderResult {
+  output: string;
+  /** False while a dependency has no data or a key the template needs does not exist. */
+  complete: boolean;
+  /** Every dependency the render asked for, with or without data. */
+  used: Dependency[];
+  /** The dependencies among `used` that had no data yet. */
+  missing: Dependency[];
+  /** Keys read with `key` that do not exist: the output must not be written until they do. */
+  waitingForKeys: string[];
+  /** Things worth logging: `log` helper output, routes claimed by two services. */
+  messages: string[];
+}
+
+export interface RenderOptions {
+  /** What `env` reads; the process environment unless given. */
+  env?: Environment;
+}
+
+export class Template {
+  /** The file (or name) used in error messages. */
+  readonly name: string;
+  readonly #compiled: CompiledTemplate;
+
+  private constructor(name: string, compiled: CompiledTemplate) {
+    this.name = name;
+    this.#compiled = compiled;
+  }
+
+  static async fromFile(path: string): Promise<Template> {
+    let source: string;
+    try {
+      source = await readFile(path, 'utf8');
+    } catch (error) {
+      throw new TemplateError(path, `cannot read the template: ${(error as Error).message}`, undefined, { cause: error });
+    }
+    return Template.fromSource(source, path);
+  }
+
+  /** Throws TemplateError (file:line:col) for a syntax error, an unknown helper or a misused one. */
+  static fromSource(source: string, name: string): Template {
+    try {
+      const ast = parseTemplate(source, name);
+      checkTemplate(ast, name, helperSpecs);
+      return new Template(name, compileTemplate(ast, name));
+    } catch (error) {
+      throw asTemplateError(error, name);
+    }
+  }
+
+  /** `context` is the template's root (`{{listen}}`, `@root`); data comes only from `data`. */
+  render(data: DataSource, context: object = {}, options: RenderOptions = {}): RenderResult {
+    const record = new RenderContext(data, options.env ?? process.env);
+    let output: string;
+    try {
+      output = this.#compiled(context, { data: { drcon: record } });
+    } catch (error) {
+      throw asTemplateError(error, this.name);
+    }
+    const missing = record.missing;
+    const waitingForKeys = record.waitingForKeys;
+    return {
+      output,
+      complete: missing.length === 0 && waitingForKeys.length === 0,
+      used: record.used,
+      missing,
+      waitingForKeys,
+      messages: record.messages,
+    };
+  }
+}
+
+function asTemplateError(error: unknown, file: string): TemplateError {
+  if (error instanceof HelperCallError) return new TemplateError(file, error.message, error.position, { cause: error });
+  return fromHandlebarsError(error, file);
+}
