@@ -25,8 +25,11 @@ export interface ChildExit {
 }
 
 export interface ChildStartOptions {
-  /** 'inherit' shares drcon's stdin/stdout/stderr; 'log' sends each output line to `logger`. */
-  output?: 'inherit' | 'log';
+  /**
+   * 'inherit' shares drcon's stdin/stdout/stderr; 'log' sends each output line to `logger`;
+   * `{ stdoutFd }` gives the child that file descriptor as stdout and drcon's stderr.
+   */
+  output?: 'inherit' | 'log' | { stdoutFd: number };
   logger?: Logger;
   /** The whole environment of the child; default: drcon's. */
   env?: NodeJS.ProcessEnv;
@@ -49,7 +52,7 @@ export class ChildSupervisor {
     const output = options.output ?? 'inherit';
     const child = spawn(file, args, {
       detached: true,
-      stdio: output === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'],
+      stdio: output === 'inherit' ? 'inherit' : output === 'log' ? ['ignore', 'pipe', 'pipe'] : ['ignore', output.stdoutFd, 'inherit'],
       env: options.env,
       cwd: options.cwd,
     });

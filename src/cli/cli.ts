@@ -1,0 +1,38 @@
+// Parses the command line with yargs and dispatches to one command module.
+import yargs from 'yargs';
+import { readFileSync } from 'node:fs';
+import { normalizeArgv } from './argv.ts';
+import { UsageError } from './usage-error.ts';
+import { renderCommand } from './render.ts';
+import { lbCommand } from './lb.ts';
+import { convertCommand } from './convert.ts';
+
+const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** Runs drcon with these arguments; resolves to the process exit status. */
+export async function runCli(args: readonly string[]): Promise<number> {
+  let status = 0;
+  try {
+    await yargs(normalizeArgv(args))
+      .scriptName('drcon')
+      .usage('$0 <command> [flags]\n\nRenders Nginx config from Consul with blocking queries and Handlebars templates.')
+      .command(renderCommand((code) => (status = code)))
+      .command(lbCommand((code) => (status = code)))
+      .command(convertCommand((code) => (status = code)))
+      .demandCommand(1, 'no command given (try: drcon render -template "in.hbs:out.conf:cmd")')
+      .version(packageJson.version)
+      .strict()
+      .help()
+      .wrap(Math.min(110, process.stdout.columns ?? 110))
+      .exitProcess(false)
+      .fail((message, error) => {
+        throw error ?? new UsageError(message);
+      })
+      .parseAsync();
+  } catch (error) {
+    const message = (error as Error).message.split('\n')[0];
+    process.stderr.write(`drcon: ${message}\n`);
+    return error instanceof UsageError ? 2 : 1;
+  }
+  return status;
+}

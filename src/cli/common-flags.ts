@@ -1,0 +1,31 @@
+// Flags shared by `drcon render` and `drcon lb`: where Consul is, how to talk to it, how to log.
+// Defaults live in the settings, not here, so that a config file's value is not overridden by a
+// flag the user never gave.
+import type { Argv } from 'yargs';
+import { logLevels } from '../log/logger.ts';
+
+export function withConsulFlags<T>(yargs: Argv<T>) {
+  return yargs
+    .option('consul-addr', {
+      type: 'string', array: true,
+      describe: 'Consul agent address (host:port or http(s)://host:port); repeat for failover [env CONSUL_HTTP_ADDR]',
+    })
+    .option('token-file', { type: 'string', describe: 'file holding the ACL token [env CONSUL_HTTP_TOKEN holds the token itself]' })
+    .option('ca-file', { type: 'string', describe: 'CA bundle to verify an https agent [env CONSUL_CACERT]' })
+    .option('insecure-skip-verify', { type: 'boolean', describe: 'do not verify the agent\'s TLS certificate (unsafe)' })
+    .option('max-stale', { type: 'string', defaultDescription: '2s', describe: 'longest staleness accepted from a stale read before asking the leader' })
+    .option('consul-wait', { type: 'string', defaultDescription: '60s', describe: 'how long each blocking query may wait at Consul' })
+    .option('min-interval', { type: 'string', defaultDescription: '200ms', describe: 'least time between two runs of a command during a burst of changes' })
+    .option('wait', { type: 'string', describe: 'quiescence min[:max]: render after no change for min, at the latest after max' })
+    .option('command-timeout', { type: 'string', defaultDescription: '30s', describe: 'kill a command (and its children) after this long' })
+    .option('log-level', { type: 'string', choices: logLevels, defaultDescription: 'info', describe: 'least level logged' })
+    .option('log-format', { type: 'string', choices: ['text', 'json'], defaultDescription: 'text', describe: 'log line format' });
+}
+
+/** `-status-addr`: render serves no status by default, lb does (its container health check uses it). */
+export function withStatusFlag<T>(yargs: Argv<T>, defaultDescription: string) {
+  return yargs.option('status-addr', {
+    type: 'string', defaultDescription,
+    describe: 'HOST:PORT serving GET /health (JSON, 503 when unhealthy) and GET /metrics (Prometheus); "" or off disables [env STATUS_ADDR]',
+  });
+}

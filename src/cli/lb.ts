@@ -1,0 +1,125 @@
+// `drcon lb`: the DR CoN load balancer. Renders the Nginx config from Consul, runs Nginx as its
+// child, checks every new config with `nginx -t` before reloading, and exits with Nginx's status.
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { constants } from 'node:os';
+import { withConsulFlags, withStatusFlag } from './common-flags.ts';
+import { resolveSettings, type CommonArgs } from './settings-from-flags.ts';
+import { runTemplates } from './run-templates.ts';
+import { UsageError } from './usage-error.ts';
+import { createLogger } from '../log/logger.ts';
+import { ChildSupervisor } from '../child/supervisor.ts';
+import { prepareNginxDir, nginxArgs } from '../lb/layout.ts';
+import { parseListen } from '../lb/listen.ts';
+import { openNginxStdout } from '../lb/nginx-stdout.ts';
+import { nginxCheckAction, nginxReloadAction } from '../lb/nginx-actions.ts';
+import { settingsForLog } from '../status/settings-log.ts';
+import type { StatusAddress } from '../status/status-address.ts';
+
+interface LbArgs extends CommonArgs {
+  service?: string;
+  listen?: string;
+  dir?: string;
+  startTimeout?: string;
+}
+
+const shippedTemplate = fileURLToPath(new URL('../../templates/app.conf.hbs', import.meta.url));
+/** How long Nginx waits for the first complete render before it starts with the 503 placeholder. */
+const firstRenderGraceMs = 5_000;
+/** Loopback only: the image's HEALTHCHECK asks here; scraping from outside needs -status-addr 0.0.0.0:9600. */
+const defaultStatusAddress: StatusAddress = { host: '127.0.0.1', port: 9600 };
+
+export function lbCommand(setStatus: (code: number) => void): CommandModule<object, LbArgs> {
+  return {
+    command: 'lb',
+    describe: 'the DR CoN load balancer: Nginx balancing across the passing instances of services in Consul',
+    builder: (yargs: Argv) =>
+      withStatusFlag(withConsulFlags(yargs), '127.0.0.1:9600')
+        .option('service', { type: 'string', describe: 'service name, or a comma-separated list; unset: route urlprefix-/path tags [env SERVICE]' })
+        .option('listen', { type: 'string', describe: 'port or host:port Nginx listens on [env LISTEN]', defaultDescription: '80' })
+        .option('dir', { type: 'string', describe: 'directory for nginx.conf, conf.d/app.conf, pid and temp files [env NGINX_DIR]', defaultDescription: join(tmpdir(), 'drcon-nginx') })
+        .option('template', { type: 'string', describe: 'replacement for the shipped Nginx template [env TEMPLATE]' })
+        .option('config', { type: 'string', array: true, describe: 'consul-template JSON config file(s) for Consul settings' }) as unknown as Argv<LbArgs>,
+    handler: async (argv: ArgumentsCamelCase<LbArgs>) => {
+      const env = process.env;
+      const consulAddr = argv.consulAddr ?? (env.CONSUL ? [env.CONSUL] : undefined);
+      const template = argv.template ?? env.TEMPLATE ?? shippedTemplate;
+      if (Array.isArray(template)) throw new UsageError('-template: drcon lb takes one template');
+      const settings = await resolveSettings({ ...argv, consulAddr, template: undefined });
+      const listenText = argv.listen ?? env.LISTEN ?? '80';
+      let listen: string;
+      try {
+        listen = parseListen(listenText);
+      } catch (error) {
+        throw new UsageError(`-listen: ${(error as Error).message}`);
+      }
+      const services = (argv.service ?? env.SERVICE ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+      const dir = argv.dir ?? env.NGINX_DIR ?? join(tmpdir(), 'drcon-nginx');
+      const logger = createLogger({ level: settings.logLevel, format: settings.logFormat, secrets: settings.token ? [settings.token] : [] });
+      const status = settings.statusAddress ?? defaultStatusAddress;
+      logger.info('settings', settingsForLog(settings, status, { services: services.length > 0 ? services.join(',') : 'routes from urlprefix- tags', listen, dir, template }));
+
+      const layout = await prepareNginxDir(dir, { listen });
+      const nginx = new ChildSupervisor();
+      const nginxStdout = await openNginxStdout(layout);
+      nginxStdout.output.pipe(process.stdout);
+
+      let stop: (status: number) => void = () => {};
+      const stopped = new Promise<number>((resolve) => (stop = resolve));
+      // Signals go to Nginx (TERM/INT: fast shutdown, QUIT: graceful); drcon follows when it exits.
+      const onSignal = (signal: NodeJS.Signals) => {
+        logger.info('stopping', { signal });
+        if (!nginx.signal(signal)) stop(0);
+      };
+      const stopSignals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGQUIT'];
+      for (const signal of stopSignals) process.on(signal, onSignal);
+
+      let startTimer: NodeJS.Timeout | undefined;
+      const startNginx = async () => {
+        clearTimeout(startTimer);
+        if (nginx.running) return;
+        await nginx.start([layout.nginx, ...nginxArgs(layout)], { output: { stdoutFd: nginxStdout.fd }, logger });
+        logger.info('nginx started', { pid: nginx.pid, listen, dir: layout.dir });
+        void nginx.exited.then(({ code, signal }) => {
+          logger.info('nginx exited', { code, signal });
+          stop(code ?? 128 + (signal ? constants.signals[signal] : 0));
+        });
+      };
+      startTimer = setTimeout(() => {
+        logger.warn('no complete render yet; starting nginx with the 503 placeholder');
+        void startNginx().catch((error: Error) => stop(fail(error)));
+      }, firstRenderGraceMs);
+      const fail = (error: Error) => {
+        logger.error(error.message);
+        return 1;
+      };
+
+      try {
+        setStatus(
+          await runTemplates({
+            consul: { addresses: settings.consulAddresses, token: settings.token, caFile: settings.caFile, insecureSkipVerify: settings.insecureSkipVerify },
+            jobs: [{ source: template, destination: layout.appConfig, check: nginxCheckAction(layout), command: nginxReloadAction(nginx) }],
+            logger,
+            blockingWaitMs: settings.blockingWaitMs,
+            maxStaleMs: settings.maxStaleMs,
+            minIntervalMs: settings.minIntervalMs,
+            wait: settings.wait,
+            context: { listen, services },
+            // Only an address the user chose must be free; the default one is best effort.
+            status: status === 'off' ? undefined : { address: status, required: settings.statusAddress !== undefined, nginx: true },
+            onFirstRender: () => startNginx().catch((error: Error) => stop(fail(error))),
+            until: stopped,
+            handleStopSignals: false,
+          }),
+        );
+      } finally {
+        clearTimeout(startTimer);
+        for (const signal of stopSignals) process.off(signal, onSignal);
+        await nginx.stop(5_000);
+        await nginxStdout.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,162 @@
+// Wires the data flow for commands that render templates: Consul client → watcher → runner,
+// plus what a long-running process needs: template file watching, SIGHUP, clean shutdown, change
+// logs, and the status server (health and metrics).
+
+import { watch as watchFiles } from 'chokidar';
+import { ConsulClient } from '../consul/client.ts';
+import type { Logger } from '../log/logger.ts';
+import { Watcher } from '../watch/watcher.ts';
+import { Template } from '../template/template.ts';
+import { Runner, type RunnerJob } from '../runner/runner.ts';
+import type { Action } from '../runner/action.ts';
+import type { ConsulClientOptions } from '../consul/types.ts';
+import { StatusMonitor } from '../status/status-monitor.ts';
+import { startStatusServer, type StatusServer } from '../status/status-server.ts';
+import { formatStatusAddress, type StatusAddress } from '../status/status-address.ts';
+import { logDataChanges } from '../status/change-log.ts';
+
+export interface TemplateJobSpec {
+  source: string;
+  destination: string;
+  check?: Action;
+  command?: Action;
+}
+
+export interface RunTemplatesOptions {
+  consul: ConsulClientOptions;
+  jobs: TemplateJobSpec[];
+  logger: Logger;
+  blockingWaitMs: number;
+  maxStaleMs: number;
+  minIntervalMs: number;
+  wait?: { minMs: number; maxMs: number };
+  once?: boolean;
+  dry?: boolean;
+  context?: object;
+  /** Serve /health and /metrics. */
+  status?: StatusOptions;
+  /** Called once every job has rendered for the first time (exec mode starts its child here). */
+  onFirstRender?: () => void | Promise<void>;
+  /** Resolves when the process should stop for a reason of the caller's (its child exited). */
+  until?: Promise<number>;
+  /** Stop on SIGINT/SIGTERM here (default); false when the caller handles signals itself. */
+  handleStopSignals?: boolean;
+}
+
+export interface StatusOptions {
+  address: StatusAddress;
+  /** False for a default address: when it cannot listen there, drcon warns and runs without it. */
+  required: boolean;
+  /** The jobs' check is `nginx -t` and their command the reload (adds the Nginx metrics). */
+  nginx?: boolean;
+}
+
+export interface TemplateEngine {
+  runner: Runner;
+  watcher: Watcher;
+  client: ConsulClient;
+}
+
+/** Runs until done (`once`) or until SIGINT/SIGTERM; resolves to the exit status. */
+export async function runTemplates(options: RunTemplatesOptions, onReady?: (engine: TemplateEngine) => void): Promise<number> {
+  const { logger } = options;
+  const jobs: RunnerJob[] = [];
+  const sourceOf = new Map<RunnerJob, string>();
+  for (const spec of options.jobs) {
+    // The same source may render to several destinations: the job's name tells them apart.
+    const name = options.jobs.filter((other) => other.source === spec.source).length > 1 ? `${spec.source} → ${spec.destination}` : spec.source;
+    const job = { name, template: await Template.fromFile(spec.source), destination: spec.destination, check: spec.check, command: spec.command };
+    jobs.push(job);
+    sourceOf.set(job, spec.source);
+  }
+  const jobsOf = (path: string) => jobs.filter((job) => sourceOf.get(job) === path);
+  // The watcher is created below; the monitor asks for its size only when scraped.
+  const monitor = options.status ? new StatusMonitor({ jobs, watches: (): number => watcher.size, nginx: options.status.nginx }) : undefined;
+  const client = new ConsulClient({ ...options.consul, onRequest: monitor?.onConsulRequest });
+  const watcher: Watcher = new Watcher(client, {
+    waitMs: options.blockingWaitMs, maxStaleMs: options.maxStaleMs, logger,
+    onError: monitor?.onWatchError, onRecover: monitor?.onWatchRecover,
+  });
+  const stopChangeLog = logDataChanges(watcher, logger);
+  const runner = new Runner({
+    jobs, watcher, logger, minIntervalMs: options.minIntervalMs, wait: options.wait,
+    dry: options.dry, context: options.context, events: monitor?.events,
+  });
+  let statusServer: StatusServer | undefined;
+  try {
+    if (options.status && monitor) statusServer = await serveStatus(options.status, monitor, logger);
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+  onReady?.({ runner, watcher, client });
+
+  const shutdown = async () => {
+    await runner.stop();
+    stopChangeLog();
+    watcher.stop();
+    await client.close();
+    await statusServer?.close();
+  };
+
+  runner.start();
+  if (options.once) {
+    const outcome = await runner.settled();
+    await shutdown();
+    return outcome.failed ? 1 : 0;
+  }
+
+  void runner.settled().then(() => options.onFirstRender?.());
+  const reloadTemplates = async (changed: RunnerJob[]) => {
+    for (const job of changed) {
+      try {
+        job.template = await Template.fromFile(sourceOf.get(job)!);
+        logger.info('template reloaded', { template: job.name });
+      } catch (error) {
+        // Keep rendering with the last good template; the output on disk stays as it is.
+        logger.error(`template not reloaded: ${(error as Error).message}`, { template: job.name });
+      }
+    }
+    runner.invalidate(changed);
+  };
+
+  const fileWatcher = watchFiles([...new Set(sourceOf.values())], { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 10 } });
+  fileWatcher.on('change', (path) => void reloadTemplates(jobsOf(path)));
+  fileWatcher.on('add', (path) => void reloadTemplates(jobsOf(path)));
+  fileWatcher.on('unlink', (path) => logger.error('template file removed; keeping the last good output', { template: path }));
+
+  const onHangup = () => void reloadTemplates(jobs);
+  process.on('SIGHUP', onHangup);
+  let stopOnSignal: (signal: NodeJS.Signals) => void = () => {};
+  const stopSignal = new Promise<number>((resolve) => {
+    stopOnSignal = (signal) => {
+      logger.info('stopping', { signal });
+      resolve(0);
+    };
+  });
+  const stopSignals: NodeJS.Signals[] = options.handleStopSignals === false ? [] : ['SIGINT', 'SIGTERM'];
+  for (const signal of stopSignals) process.on(signal, stopOnSignal);
+  const status = await Promise.race([stopSignal, options.until ?? new Promise<number>(() => {})]);
+  for (const signal of stopSignals) process.off(signal, stopOnSignal);
+  process.off('SIGHUP', onHangup);
+  await fileWatcher.close();
+  await shutdown();
+  return status;
+}
+
+/** Starts the status server; a default address that is taken only costs a warning. */
+async function serveStatus(options: StatusOptions, monitor: StatusMonitor, logger: Logger): Promise<StatusServer | undefined> {
+  try {
+    const server = await startStatusServer(options.address, {
+      health: () => monitor.health.report(),
+      metrics: () => monitor.metrics.text(),
+      metricsContentType: monitor.metrics.contentType,
+    });
+    logger.info('status server listening', { address: formatStatusAddress(server.address), routes: '/health /metrics' });
+    return server;
+  } catch (error) {
+    if (options.required) throw error;
+    logger.warn(`${(error as Error).message}; running without it (set -status-addr)`);
+    return undefined;
+  }
+}

@@ -1,0 +1,256 @@
+// The runner turns data into files: render every template whose dependencies changed, write the
+// ones whose bytes changed (atomically), check them, then run their commands — each distinct
+// command once, after all files are written. Bursts of changes are paced by the scheduler.
+
+import type { Logger } from '../log/logger.ts';
+import type { Template } from '../template/template.ts';
+import type { Watcher } from '../watch/watcher.ts';
+import type { Action } from './action.ts';
+import { readFileIfExists, writeFileAtomic } from './atomic-write.ts';
+import { RenderScheduler } from './scheduler.ts';
+import { rm } from 'node:fs/promises';
+
+export interface RunnerJob {
+  /** Unique name for logs and for the watcher (the source path, or source → destination). */
+  readonly name: string;
+  template: Template;
+  readonly destination: string;
+  /** Runs after the new file is in place and before `command`; a failure puts the old file back. */
+  readonly check?: Action;
+  readonly command?: Action;
+}
+
+export interface RunnerOptions {
+  jobs: RunnerJob[];
+  watcher: Watcher;
+  logger: Logger;
+  minIntervalMs: number;
+  wait?: { minMs: number; maxMs: number };
+  /** Print rendered output instead of writing files; run nothing. */
+  dry?: boolean;
+  /** Root context handed to every template (the lb's settings). */
+  context?: object;
+  writeStdout?: (text: string) => void;
+  events?: RunnerEvents;
+}
+
+/** Hooks for health and metrics; the runner itself only logs. */
+export interface RunnerEvents {
+  rendered?(job: RunnerJob, changed: boolean): void;
+  renderFailed?(job: RunnerJob, error: Error): void;
+  checkFailed?(job: RunnerJob, output: string): void;
+  actionDone?(action: Action, ok: boolean, durationMs: number): void;
+  /**
+   * After each render that got as far as the data: the ids of the dependencies the job needs, of
+   * those without data yet, and the KV keys it waits to exist.
+   */
+  needs?(job: RunnerJob, need: { dependencies: string[]; missing: string[]; waitingForKeys: string[] }): void;
+  /** A check or command failed; `message` says how, as the log line does. */
+  actionFailed?(action: Action, message: string): void;
+}
+
+export interface RunOutcome {
+  /** Every job has rendered completely at least once. */
+  allRendered: boolean;
+  /** Something failed in this run (render, write, check or command). */
+  failed: boolean;
+}
+
+export class Runner {
+  readonly #options: RunnerOptions;
+  readonly #scheduler: RenderScheduler;
+  /** Jobs to render on the next run: those whose dependencies changed since their last render. */
+  readonly #dirty = new Set<RunnerJob>();
+  /** Dependency ids each job used or waited for in its last render. */
+  readonly #uses = new Map<RunnerJob, Set<string>>();
+  readonly #rendered = new Set<RunnerJob>();
+  readonly #lastDryOutput = new Map<RunnerJob, string>();
+  readonly #warnedKeys = new Map<RunnerJob, Set<string>>();
+  readonly #unsubscribe: () => void;
+  #lastOutcome: RunOutcome = { allRendered: false, failed: false };
+  /** Whether anything failed since start: what `-once` reports in its exit status. */
+  #failedSinceStart = false;
+  /** Set by stop(): checks and commands in progress are stopped, and no new one starts. */
+  #stopping = false;
+  #outcomeListeners: ((outcome: RunOutcome) => void)[] = [];
+
+  constructor(options: RunnerOptions) {
+    this.#options = options;
+    this.#scheduler = new RenderScheduler({ minIntervalMs: options.minIntervalMs, wait: options.wait }, () => this.#run());
+    this.#unsubscribe = options.watcher.onChange((dependency) => {
+      let any = false;
+      for (const job of options.jobs) {
+        if (this.#uses.get(job)?.has(dependency.id)) {
+          this.#dirty.add(job);
+          any = true;
+        }
+      }
+      if (any) this.#scheduler.trigger();
+    });
+  }
+
+  /** Renders everything once now; later changes render by themselves. */
+  start(): void {
+    this.invalidate();
+  }
+
+  /** Marks every job for re-rendering (SIGHUP, an edited template). */
+  invalidate(jobs: Iterable<RunnerJob> = this.#options.jobs): void {
+    for (const job of jobs) this.#dirty.add(job);
+    this.#scheduler.trigger();
+  }
+
+  get lastOutcome(): RunOutcome {
+    return this.#lastOutcome;
+  }
+
+  /**
+   * Resolves after the next run in which every job has rendered and nothing is pending; `failed`
+   * then says whether anything failed since start.
+   */
+  settled(): Promise<RunOutcome> {
+    return new Promise((resolve) => this.#outcomeListeners.push(resolve));
+  }
+
+  async stop(): Promise<void> {
+    this.#unsubscribe();
+    this.#stopping = true;
+    this.#scheduler.stop();
+    // A reload that hangs (up to its timeout) must not hold up drcon's exit.
+    for (const job of this.#options.jobs) {
+      job.check?.cancel?.();
+      job.command?.cancel?.();
+    }
+    await this.#scheduler.whenIdle();
+    for (const job of this.#options.jobs) this.#options.watcher.release(job.name);
+  }
+
+  /** One pass over the dirty jobs; resolves to whether a command ran (which paces the next pass). */
+  async #run(): Promise<boolean> {
+    const { jobs, logger } = this.#options;
+    const due = jobs.filter((job) => this.#dirty.has(job));
+    this.#dirty.clear();
+    let failed = false;
+    const actions = new Map<string, Action>();
+    for (const job of due) {
+      const result = await this.#renderJob(job);
+      if (result === 'failed') failed = true;
+      if (result === 'changed' && job.command) actions.set(job.command.name, job.command);
+    }
+    for (const action of actions.values()) {
+      if (!(await this.#runAction(action, 'command'))) failed = true;
+    }
+    const outcome: RunOutcome = { allRendered: jobs.every((job) => this.#rendered.has(job)), failed };
+    this.#lastOutcome = outcome;
+    this.#failedSinceStart ||= failed;
+    if (outcome.allRendered && this.#dirty.size === 0) {
+      const listeners = this.#outcomeListeners;
+      this.#outcomeListeners = [];
+      for (const listener of listeners) listener({ ...outcome, failed: this.#failedSinceStart });
+    }
+    logger.trace('run done', { rendered: due.length, commands: actions.size });
+    return actions.size > 0;
+  }
+
+  async #renderJob(job: RunnerJob): Promise<'unchanged' | 'changed' | 'incomplete' | 'failed'> {
+    const { watcher, logger, context, events } = this.#options;
+    const log = logger.child({ template: job.name });
+    let result;
+    try {
+      result = job.template.render(watcher, context);
+    } catch (error) {
+      log.error(`render failed: ${(error as Error).message}`);
+      events?.renderFailed?.(job, error as Error);
+      return 'failed';
+    }
+    const needed = [...result.used, ...result.missing];
+    this.#uses.set(job, new Set(needed.map((dependency) => dependency.id)));
+    watcher.retain(job.name, needed);
+    events?.needs?.(job, {
+      dependencies: needed.map((dependency) => dependency.id),
+      missing: result.missing.map((dependency) => dependency.id),
+      waitingForKeys: result.waitingForKeys,
+    });
+    this.#warnWaitingKeys(job, result.waitingForKeys, log);
+    if (!result.complete) {
+      log.debug('waiting for data', { missing: result.missing.map((dependency) => dependency.id) });
+      return 'incomplete';
+    }
+    this.#rendered.add(job);
+    try {
+      const changed = this.#options.dry ? this.#printDry(job, result.output) : await this.#write(job, result.output, log);
+      events?.rendered?.(job, changed === true);
+      if (changed === 'failed') return 'failed';
+      return changed ? 'changed' : 'unchanged';
+    } catch (error) {
+      log.error((error as Error).message);
+      events?.renderFailed?.(job, error as Error);
+      return 'failed';
+    }
+  }
+
+  #printDry(job: RunnerJob, output: string): boolean {
+    if (this.#lastDryOutput.get(job) === output) return false;
+    this.#lastDryOutput.set(job, output);
+    const write = this.#options.writeStdout ?? ((text: string) => process.stdout.write(text));
+    write(`> ${job.destination}\n${output}${output.endsWith('\n') ? '' : '\n'}`);
+    return false; // dry runs never trigger commands
+  }
+
+  async #write(job: RunnerJob, output: string, log: Logger): Promise<boolean | 'failed'> {
+    const previous = await readFileIfExists(job.destination);
+    const next = Buffer.from(output);
+    if (previous?.equals(next)) return false;
+    await writeFileAtomic(job.destination, next);
+    log.info('rendered', { destination: job.destination, bytes: next.length });
+    if (job.check && !(await this.#runAction(job.check, 'check', job))) {
+      // Never leave a file that failed its check: the last good one goes back.
+      if (previous) await writeFileAtomic(job.destination, previous);
+      else await rm(job.destination, { force: true });
+      log.error('check failed; previous file restored, command not run', { destination: job.destination });
+      return 'failed';
+    }
+    return true;
+  }
+
+  async #runAction(action: Action, kind: 'check' | 'command', job?: RunnerJob): Promise<boolean> {
+    const log = this.#options.logger.child({ [kind]: action.name });
+    // While stopping, an unchecked file counts as a failed check (the previous one goes back).
+    if (this.#stopping) {
+      log.warn(`${kind} not run: drcon is stopping`);
+      return false;
+    }
+    const result = await action.run();
+    this.#options.events?.actionDone?.(action, result.ok, result.durationMs);
+    if (this.#stopping && !result.ok) {
+      log.warn(`${kind} stopped: drcon is stopping`);
+      return false;
+    }
+    if (result.ok) {
+      log.debug(`${kind} ok`, { ms: Math.round(result.durationMs) });
+      return true;
+    }
+    const why = result.timedOut ? `timed out after ${Math.round(result.durationMs)} ms` : `exited with ${result.exitCode ?? result.signal}`;
+    const detail = lastLine(result.output);
+    const message = `${kind} failed: ${why}${detail ? `: ${detail}` : ''}`;
+    log.error(message);
+    if (kind === 'check' && job) this.#options.events?.checkFailed?.(job, detail);
+    this.#options.events?.actionFailed?.(action, message);
+    return false;
+  }
+
+  #warnWaitingKeys(job: RunnerJob, keys: string[], log: Logger): void {
+    const warned = this.#warnedKeys.get(job) ?? new Set<string>();
+    this.#warnedKeys.set(job, warned);
+    for (const key of keys) {
+      if (warned.has(key)) continue;
+      warned.add(key);
+      log.warn('waiting for key to exist', { key });
+    }
+  }
+}
+
+function lastLine(output: string): string {
+  const lines = output.trim().split('\n');
+  return (lines.find((line) => /\[emerg\]|error/i.test(line)) ?? lines.at(-1) ?? '').trim();
+}

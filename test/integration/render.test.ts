@@ -1,0 +1,225 @@
+// `drcon render` end to end: the real CLI as its own process against a real Consul dev agent.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync, statSync, chmodSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startConsul, type ConsulAgent } from '../support/consul.ts';
+import { runDrcon, startDrcon, type RunningDrcon } from '../support/drcon.ts';
+import { waitFor } from '../support/wait.ts';
+
+let consul: ConsulAgent;
+const running: RunningDrcon[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'drcon-render-'));
+
+before(async () => {
+  consul = await startConsul();
+});
+after(async () => {
+  await Promise.all(running.map((d) => d.stop()));
+  await consul?.stop();
+});
+
+function file(name: string, content?: string): string {
+  const path = join(dir, name);
+  if (content !== undefined) writeFileSync(path, content);
+  return path;
+}
+
+function watch(args: string[]): RunningDrcon {
+  const drcon = startDrcon(['render', '-consul-addr', consul.address, ...args]);
+  running.push(drcon);
+  return drcon;
+}
+
+const once = (args: string[]) => runDrcon(['render', '-once', '-consul-addr', consul.address, ...args]);
+
+test('-once renders every helper form from real catalog and KV data', async () => {
+  await consul.registerService({ ID: 'simple-1', Name: 'simple', Address: '10.0.0.1', Port: 8001, Tags: ['blue'] });
+  await consul.registerService({ ID: 'simple-2', Name: 'simple', Port: 8002, Tags: ['green'] }); // no address: node's
+  await consul.putKey('config/nginx/worker_connections', '1024');
+  await consul.putKey('config/app/a', '1');
+  await consul.putKey('config/app/sub/b', '2');
+  const source = file('helpers.hbs', [
+    '{{#each (service "simple")}}server {{Address}}:{{Port}};{{else}}server 127.0.0.1:65535;{{/each}}',
+    '{{#each (service "blue.simple")}}blue={{ID}}{{/each}}',
+    '{{#each (service "simple" tag="green")}}green={{ID}}{{/each}}',
+    '{{#each (services)}}[{{Name}} {{#each Tags}}{{this}} {{/each}}]{{/each}}',
+    'wc={{key "config/nginx/worker_connections"}} x={{keyOrDefault "config/x" "fallback"}}',
+    'ls:{{#each (ls "config/app")}}{{Key}}={{Value}};{{/each}}',
+    'tree:{{#each (tree "config/app")}}{{Key}}={{Value}};{{/each}}',
+    'nodes:{{#each (nodes)}}{{Address}}{{/each}} home={{env "DRCON_TEST_HOME"}}',
+    '',
+  ].join('\n'));
+  const out = file('helpers.out');
+  const run = await runDrcon(['render', '-once', '-consul-addr', consul.address, '-template', `${source}:${out}`], { env: { DRCON_TEST_HOME: '/home/x' } });
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(readFileSync(out, 'utf8'), [
+    'server 10.0.0.1:8001;server 127.0.0.1:8002;',
+    'blue=simple-1',
+    'green=simple-2',
+    '[consul ][simple blue green ]',
+    'wc=1024 x=fallback',
+    'ls:a=1;',
+    'tree:a=1;sub/b=2;',
+    'nodes:127.0.0.1 home=/home/x',
+    '',
+  ].join('\n'));
+});
+
+test('passing instances only by default; |any and filter= include a critical one', async () => {
+  await consul.registerService({ ID: 'ttl-1', Name: 'ttlsvc', Address: '10.1.0.1', Port: 80, Check: { TTL: '60s' } });
+  await consul.registerService({ ID: 'ttl-2', Name: 'ttlsvc', Address: '10.1.0.2', Port: 80, Check: { TTL: '60s' } });
+  await consul.api('PUT', '/v1/agent/check/pass/service:ttl-1');
+  const source = file('ttl.hbs', 'p={{#each (service "ttlsvc")}}{{ID}},{{/each}} a={{#each (service "ttlsvc|any")}}{{ID}}:{{Status}},{{/each}} h={{#each (service "ttlsvc" filter="any")}}{{ID}},{{/each}}');
+  const out = file('ttl.out');
+  const run = await once(['-template', `${source}:${out}`]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(readFileSync(out, 'utf8'), 'p=ttl-1, a=ttl-1:passing,ttl-2:critical, h=ttl-1,ttl-2,');
+});
+
+test('service names with spaces and URL-unsafe characters work', async () => {
+  await consul.registerService({ ID: 'cas-1', Name: 'CAS Client Service', Address: '10.2.0.1', Port: 8810, Tags: ['urlprefix-/ClientService01'] });
+  const source = file('spaces.hbs', '{{#each (service "CAS Client Service")}}{{ID}} {{Name}}@{{Address}}:{{Port}}{{/each}}');
+  const out = file('spaces.out');
+  const run = await once(['-template', `${source}:${out}`]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(readFileSync(out, 'utf8'), 'cas-1 CAS%20Client%20Service@10.2.0.1:8810'); // the name escaped into one Nginx token
+});
+
+test('-dry prints the output and writes and runs nothing', async () => {
+  const source = file('dry.hbs', 'wc {{key "config/nginx/worker_connections"}}');
+  const out = file('dry.out');
+  const marker = file('dry.marker');
+  const run = await once(['-dry', '-template', `${source}:${out}:touch ${marker}`]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /wc 1024/);
+  assert.equal(existsSync(out), false);
+  assert.equal(existsSync(marker), false);
+});
+
+test('an unchanged output is not rewritten and its command does not run; a changed one keeps its mode', async () => {
+  const source = file('same.hbs', 'wc {{key "config/nginx/worker_connections"}}\n');
+  const out = file('same.out', 'wc 1024\n');
+  chmodSync(out, 0o600);
+  const before = statSync(out);
+  const marker = file('same.marker');
+  assert.equal((await once(['-template', `${source}:${out}:echo ran >> ${marker}`])).code, 0);
+  assert.equal(statSync(out).ino, before.ino, 'file untouched');
+  assert.equal(existsSync(marker), false, 'command not run');
+  writeFileSync(source, 'wc={{key "config/nginx/worker_connections"}}\n');
+  assert.equal((await once(['-template', `${source}:${out}:echo ran >> ${marker}`])).code, 0);
+  assert.equal(readFileSync(out, 'utf8'), 'wc=1024\n');
+  assert.notEqual(statSync(out).ino, before.ino, 'replaced by rename');
+  assert.equal(statSync(out).mode & 0o777, 0o600, 'mode kept');
+  assert.equal(readFileSync(marker, 'utf8'), 'ran\n');
+  assert.deepEqual(readdirSync(dir).filter((name) => name.includes('.tmp')), [], 'no temp files left');
+});
+
+test('the same command of several templates runs once, after all files are written', async () => {
+  const a = file('a.hbs', 'a {{key "config/nginx/worker_connections"}}');
+  const b = file('b.hbs', 'b {{key "config/nginx/worker_connections"}}');
+  const outA = file('a.out');
+  const outB = file('b.out');
+  const log = file('dedupe.log');
+  const command = `cat ${outA} ${outB} >> ${log}; echo >> ${log}`;
+  const run = await once(['-template', `${a}:${outA}:${command}`, '-template', `${b}:${outB}:${command}`]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(readFileSync(log, 'utf8'), 'a 1024b 1024\n');
+});
+
+test('-once exits non-zero when a command fails', async () => {
+  const source = file('fail.hbs', 'x {{key "config/nginx/worker_connections"}}');
+  const run = await once(['-template', `${source}:${file('fail.out')}:exit 3`]);
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /command failed: exited with 3/);
+});
+
+test('a missing key waits (warned once) until it exists; keyOrDefault does not wait', async () => {
+  const source = file('wait.hbs', 'v={{key "later/key"}}');
+  const out = file('wait.out');
+  const drcon = watch(['-template', `${source}:${out}`]);
+  await drcon.waitForOutput(/waiting for key to exist.*later\/key/);
+  assert.equal(existsSync(out), false, 'nothing written while the key is missing');
+  await consul.putKey('later/key', 'now');
+  await waitFor('key rendered', () => existsSync(out) && readFileSync(out, 'utf8') === 'v=now');
+  assert.equal(drcon.output().match(/waiting for key to exist/g)?.length, 1);
+});
+
+test('watch mode: a registration re-renders and runs the command; a hanging command is killed at its timeout', async () => {
+  const source = file('watch.hbs', '{{#each (service "watched")}}{{Port}} {{/each}}');
+  const out = file('watch.out');
+  const log = file('watch.log');
+  const drcon = watch(['-command-timeout', '300ms', '-template', `${source}:${out}:echo run >> ${log}; sleep 30`]);
+  await waitFor('first render', () => existsSync(out) && readFileSync(out, 'utf8') === '');
+  await consul.registerService({ ID: 'w1', Name: 'watched', Address: '10.3.0.1', Port: 9001 });
+  await waitFor('registration rendered', () => readFileSync(out, 'utf8') === '9001 ');
+  await drcon.waitForOutput(/command failed: timed out/);
+  await consul.registerService({ ID: 'w2', Name: 'watched', Address: '10.3.0.2', Port: 9002 });
+  await waitFor('next change rendered after a timed-out command', () => readFileSync(out, 'utf8') === '9001 9002 ');
+});
+
+test('a burst of changes is coalesced into few command runs and the last state is rendered', async () => {
+  const source = file('burst.hbs', '{{#each (service "burst")}}{{Port}}\n{{/each}}');
+  const out = file('burst.out');
+  const log = file('burst.log');
+  watch(['-min-interval', '200ms', '-template', `${source}:${out}:echo run >> ${log}`]);
+  await waitFor('first render', () => existsSync(out));
+  const ports = Array.from({ length: 60 }, (_, i) => 20000 + i);
+  for (const port of ports) await consul.registerService({ ID: `b${port}`, Name: 'burst', Address: '10.4.0.1', Port: port });
+  await waitFor('final state', () => readFileSync(out, 'utf8') === ports.map((p) => `${p}\n`).join(''));
+  await waitFor('command after final state', () => existsSync(log));
+  const runs = readFileSync(log, 'utf8').trim().split('\n').length;
+  assert.ok(runs < ports.length / 2, `${runs} command runs for ${ports.length} changes`);
+});
+
+test('a template broken by an edit is reported and the last good output stays', async () => {
+  const source = file('edit.hbs', 'ok {{key "config/nginx/worker_connections"}}');
+  const out = file('edit.out');
+  const drcon = watch(['-template', `${source}:${out}`]);
+  await waitFor('first render', () => existsSync(out) && readFileSync(out, 'utf8') === 'ok 1024');
+  writeFileSync(source, 'broken {{#each (services)}}');
+  await drcon.waitForOutput(/template not reloaded: .*edit\.hbs:1:\d+/);
+  assert.equal(readFileSync(out, 'utf8'), 'ok 1024');
+  writeFileSync(source, 'fixed {{key "config/nginx/worker_connections"}}');
+  await waitFor('fixed template rendered', () => readFileSync(out, 'utf8') === 'fixed 1024');
+});
+
+test('template errors name file:line:col; an unknown helper is an error', async () => {
+  const broken = file('broken.hbs', 'line one\n  {{#each (service "x")}}\n');
+  let run = await once(['-template', `${broken}:${file('broken.out')}`]);
+  assert.notEqual(run.code, 0);
+  assert.match(run.stderr, new RegExp(`${broken.replace(/[.]/g, '\\.')}:\\d+:\\d+`));
+  const unknown = file('unknown.hbs', 'a\nb {{nosuch "x"}}');
+  run = await once(['-template', `${unknown}:${file('unknown.out')}`]);
+  assert.notEqual(run.code, 0);
+  assert.match(run.stderr, new RegExp(`unknown\\.hbs:2:3: .*nosuch`));
+  assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+});
+
+test('flag errors are one line with exit status 2', async () => {
+  for (const args of [
+    ['render', '-nosuchflag'],
+    ['render', '-template', 'in.hbs', '-once'],
+    ['render', '-template', 'a:b', '-wait', '5x'],
+    ['render', '-template', 'a:b', '-min-interval', 'soon'],
+    ['render', '-template', 'a:b', '-consul-addr', 'http://bad host:1'],
+  ]) {
+    const run = await runDrcon(args);
+    assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+    assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+    assert.match(run.stderr, /^drcon: /);
+  }
+});
+
+test('the index going backwards: after a dev-agent restart the new truth is rendered', async () => {
+  const source = file('restart.hbs', '{{#each (service "phoenix")}}{{Port}}{{else}}none{{/each}}');
+  const out = file('restart.out');
+  const drcon = watch(['-template', `${source}:${out}`]);
+  await consul.registerService({ ID: 'p1', Name: 'phoenix', Address: '10.5.0.1', Port: 7001 });
+  await waitFor('before restart', () => existsSync(out) && readFileSync(out, 'utf8') === '7001');
+  await consul.restart(); // a dev agent comes back empty, with a much lower index
+  await consul.registerService({ ID: 'p2', Name: 'phoenix', Address: '10.5.0.2', Port: 7002 });
+  await waitFor('new truth after restart', () => readFileSync(out, 'utf8') === '7002', { timeoutMs: 10_000 });
+  assert.equal(drcon.process.exitCode, null, 'drcon kept running');
+});
