@@ -1,6 +1,7 @@
 // Everything drcon can be told, from defaults, a config file and flags, merged in that order.
 import type { LogFormat, LogLevel } from '../log/logger.ts';
 import type { WaitSettings } from './wait.ts';
+import type { StatusAddress } from '../status/status-address.ts';
 
 export type { WaitSettings };
 
@@ -41,6 +42,8 @@ export interface Settings {
   blockingWaitMs: number;
   logLevel: LogLevel;
   logFormat: LogFormat;
+  /** Where GET /health and /metrics are served; 'off' disables it; undefined: the command's default. */
+  statusAddress?: StatusAddress | 'off';
 }
 
 export type PartialSettings = Partial<Settings>;
