@@ -8,6 +8,8 @@
 #                                                  start drcon:test detached, serving on 127.0.0.1:PORT;
 #                                                  prints the container id
 #   test/container/run.sh logs ID | rm ID | size   a container's logs / remove it / the image's size
+#   test/container/run.sh test [pod|host|both]     build, then the container test (container-test.sh):
+#                                                  "N passed, N failed", non-zero exit on a failure
 #
 # Or `source test/container/run.sh` (it sets -euo pipefail) for the ctr_* functions, with podman
 # already pointed at the private store. `run` publishes port 80 (-p 127.0.0.1:PORT:80); with
@@ -166,6 +168,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     logs) ctr_setup && ctr_logs "$@" ;;
     rm) ctr_setup && ctr_rm "$@" ;;
     size) ctr_setup && ctr_size ;;
+    test) exec bash "$CTR_ROOT/test/container/container-test.sh" "$@" ;;
     *) sed -n '2,/^$/p' "$0" >&2; exit 2 ;;
   esac
 else
