@@ -4,13 +4,13 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { constants } from 'node:os';
 import { withConsulFlags, withStatusFlag } from './common-flags.ts';
 import { resolveSettings, type CommonArgs } from './settings-from-flags.ts';
 import { runTemplates } from './run-templates.ts';
 import { UsageError } from './usage-error.ts';
 import { createLogger } from '../log/logger.ts';
 import { ChildSupervisor } from '../child/supervisor.ts';
+import { ChildLifecycle } from '../child/child-lifecycle.ts';
 import { prepareNginxDir, nginxArgs } from '../lb/layout.ts';
 import { parseListen } from '../lb/listen.ts';
 import { openNginxStdout } from '../lb/nginx-stdout.ts';
@@ -66,35 +66,16 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
       const nginxStdout = await openNginxStdout(layout);
       nginxStdout.output.pipe(process.stdout);
 
-      let stop: (status: number) => void = () => {};
-      const stopped = new Promise<number>((resolve) => (stop = resolve));
       // Signals go to Nginx (TERM/INT: fast shutdown, QUIT: graceful); drcon follows when it exits.
-      const onSignal = (signal: NodeJS.Signals) => {
-        logger.info('stopping', { signal });
-        if (!nginx.signal(signal)) stop(0);
-      };
-      const stopSignals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGQUIT'];
-      for (const signal of stopSignals) process.on(signal, onSignal);
-
-      let startTimer: NodeJS.Timeout | undefined;
-      const startNginx = async () => {
+      const lifecycle = new ChildLifecycle(nginx, logger);
+      const startNginx = () => {
         clearTimeout(startTimer);
-        if (nginx.running) return;
-        await nginx.start([layout.nginx, ...nginxArgs(layout)], { output: { stdoutFd: nginxStdout.fd }, logger });
-        logger.info('nginx started', { pid: nginx.pid, listen, dir: layout.dir });
-        void nginx.exited.then(({ code, signal }) => {
-          logger.info('nginx exited', { code, signal });
-          stop(code ?? 128 + (signal ? constants.signals[signal] : 0));
-        });
+        return lifecycle.start([layout.nginx, ...nginxArgs(layout)], { output: { stdoutFd: nginxStdout.fd }, logger });
       };
-      startTimer = setTimeout(() => {
+      const startTimer = setTimeout(() => {
         logger.warn('no complete render yet; starting nginx with the 503 placeholder');
-        void startNginx().catch((error: Error) => stop(fail(error)));
+        void startNginx();
       }, firstRenderGraceMs);
-      const fail = (error: Error) => {
-        logger.error(error.message);
-        return 1;
-      };
 
       try {
         setStatus(
@@ -109,15 +90,14 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
             context: { listen, services },
             // Only an address the user chose must be free; the default one is best effort.
             status: status === 'off' ? undefined : { address: status, required: settings.statusAddress !== undefined, nginx: true },
-            onFirstRender: () => startNginx().catch((error: Error) => stop(fail(error))),
-            until: stopped,
+            onFirstRender: startNginx,
+            until: lifecycle.stopped,
             handleStopSignals: false,
           }),
         );
       } finally {
         clearTimeout(startTimer);
-        for (const signal of stopSignals) process.off(signal, onSignal);
-        await nginx.stop(5_000);
+        await lifecycle.dispose();
         await nginxStdout.close();
       }
     },

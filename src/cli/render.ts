@@ -7,11 +7,18 @@ import { createLogger } from '../log/logger.ts';
 import { shellAction } from '../runner/action.ts';
 import { UsageError } from './usage-error.ts';
 import { settingsForLog } from '../status/settings-log.ts';
+import { constants } from 'node:os';
+import { ChildSupervisor } from '../child/supervisor.ts';
+import { ChildLifecycle } from '../child/child-lifecycle.ts';
+import { signalAction } from '../runner/action.ts';
 
 interface RenderArgs extends CommonArgs {
   template?: string[];
   once: boolean;
   dry: boolean;
+  check?: string[];
+  exec?: string;
+  execReloadSignal?: string;
 }
 
 export function renderCommand(setStatus: (code: number) => void): CommandModule<object, RenderArgs> {
@@ -24,34 +31,77 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
         .option('config', { type: 'string', array: true, describe: 'consul-template JSON config file; several merge in order, flags win' })
         .option('once', { type: 'boolean', default: false, describe: 'render once, run commands, exit (non-zero if anything failed)' })
         .option('dry', { type: 'boolean', default: false, describe: 'print rendered output to stdout; write nothing, run nothing' })
+        .option('check', { type: 'string', array: true, describe: 'destination:command run after a new file is in place, before its command; on failure the old file is put back' })
+        .option('exec', { type: 'string', describe: 'supervise this command: started after the first render, signalled on every change, stop signals forwarded; drcon exits with its status' })
+        .option('exec-reload-signal', { type: 'string', defaultDescription: 'SIGHUP', describe: 'signal sent to the -exec child when a file changed' })
         .example('$0 render -template "app.hbs:/etc/nginx/conf.d/app.conf:nginx -s reload"', '') as unknown as Argv<RenderArgs>,
     handler: async (argv: ArgumentsCamelCase<RenderArgs>) => {
       const settings = await resolveSettings(argv);
       if (settings.templates.length === 0) throw new UsageError('-template: at least one template is needed (source:destination[:command])');
+      const checks = parseChecks(argv.check ?? [], settings.templates.map((template) => template.destination));
+      const reloadSignal = parseSignal(argv.execReloadSignal ?? 'SIGHUP', '-exec-reload-signal');
+      if (argv.exec !== undefined && (settings.once || settings.dry)) throw new UsageError('-exec: cannot be combined with -once or -dry');
       const logger = createLogger({ level: settings.logLevel, format: settings.logFormat, secrets: settings.token ? [settings.token] : [] });
       const status = settings.statusAddress ?? 'off';
       // A one-shot run's stderr carries only what went wrong (scripts read it); a long-running one
       // starts its log with what it runs with.
       logger[settings.once ? 'debug' : 'info']('settings', settingsForLog(settings, status));
-      setStatus(
-        await runTemplates({
-          consul: { addresses: settings.consulAddresses, token: settings.token, caFile: settings.caFile, insecureSkipVerify: settings.insecureSkipVerify },
-          jobs: settings.templates.map((template) => ({
-            source: template.source,
-            destination: template.destination,
-            check: template.check ? shellAction(template.check, template.commandTimeoutMs ?? settings.commandTimeoutMs, logger) : undefined,
-            command: template.command ? shellAction(template.command, template.commandTimeoutMs ?? settings.commandTimeoutMs, logger) : undefined,
-          })),
-          logger,
-          blockingWaitMs: settings.blockingWaitMs,
-          maxStaleMs: settings.maxStaleMs,
-          minIntervalMs: settings.minIntervalMs,
-          wait: settings.wait,
-          once: settings.once,
-          dry: settings.dry,
-          status: status === 'off' ? undefined : { address: status, required: true },
-        }),
-      );
+      const shell = (command: string | undefined, timeoutMs: number | undefined) =>
+        command === undefined ? undefined : shellAction(command, timeoutMs ?? settings.commandTimeoutMs, logger);
+
+      const child = argv.exec === undefined ? undefined : new ChildSupervisor();
+      const lifecycle = child && new ChildLifecycle(child, logger);
+      try {
+        setStatus(
+          await runTemplates({
+            consul: { addresses: settings.consulAddresses, token: settings.token, caFile: settings.caFile, insecureSkipVerify: settings.insecureSkipVerify },
+            jobs: settings.templates.map((template) => ({
+              source: template.source,
+              destination: template.destination,
+              check: shell(template.check ?? checks.get(template.destination), template.commandTimeoutMs),
+              command: shell(template.command, template.commandTimeoutMs),
+            })),
+            logger,
+            blockingWaitMs: settings.blockingWaitMs,
+            maxStaleMs: settings.maxStaleMs,
+            minIntervalMs: settings.minIntervalMs,
+            wait: settings.wait,
+            once: settings.once,
+            dry: settings.dry,
+            status: status === 'off' ? undefined : { address: status, required: true },
+            ...(child && lifecycle && argv.exec !== undefined
+              ? {
+                  afterChange: signalAction(child, reloadSignal),
+                  onFirstRender: () => lifecycle.start(argv.exec!, { output: 'inherit', logger }),
+                  until: lifecycle.stopped,
+                  handleStopSignals: false,
+                }
+              : {}),
+          }),
+        );
+      } finally {
+        await lifecycle?.dispose();
+      }
     },
   };
+}
+
+/** `-check destination:command`, each naming the destination of a `-template`. */
+function parseChecks(values: string[], destinations: string[]): Map<string, string> {
+  const checks = new Map<string, string>();
+  for (const value of values) {
+    const colon = value.indexOf(':');
+    const destination = colon > 0 ? value.slice(0, colon).trim() : '';
+    const command = colon > 0 ? value.slice(colon + 1).trim() : '';
+    if (destination === '' || command === '') throw new UsageError(`-check: expected destination:command, got ${JSON.stringify(value)}`);
+    if (!destinations.includes(destination)) throw new UsageError(`-check: no -template writes ${JSON.stringify(destination)}`);
+    checks.set(destination, command);
+  }
+  return checks;
+}
+
+function parseSignal(value: string, flag: string): NodeJS.Signals {
+  const name = (value.toUpperCase().startsWith('SIG') ? value.toUpperCase() : `SIG${value.toUpperCase()}`) as NodeJS.Signals;
+  if (!(name in constants.signals)) throw new UsageError(`${flag}: unknown signal ${JSON.stringify(value)}`);
+  return name;
 }

@@ -33,6 +33,8 @@ export interface RunTemplatesOptions {
   once?: boolean;
   dry?: boolean;
   context?: object;
+  /** Runs once after every pass that changed a file, after the commands (exec mode's reload signal). */
+  afterChange?: Action;
   /** Serve /health and /metrics. */
   status?: StatusOptions;
   /** Called once every job has rendered for the first time (exec mode starts its child here). */
@@ -72,7 +74,7 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
   const jobsOf = (path: string) => jobs.filter((job) => sourceOf.get(job) === path);
   // The watcher is created below; the monitor asks for its size only when scraped.
   const monitor = options.status ? new StatusMonitor({ jobs, watches: (): number => watcher.size, nginx: options.status.nginx }) : undefined;
-  const client = new ConsulClient({ ...options.consul, onRequest: monitor?.onConsulRequest });
+  const client = new ConsulClient({ logger, ...options.consul, onRequest: monitor?.onConsulRequest });
   const watcher: Watcher = new Watcher(client, {
     waitMs: options.blockingWaitMs, maxStaleMs: options.maxStaleMs, logger,
     onError: monitor?.onWatchError, onRecover: monitor?.onWatchRecover,
@@ -80,7 +82,7 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
   const stopChangeLog = logDataChanges(watcher, logger);
   const runner = new Runner({
     jobs, watcher, logger, minIntervalMs: options.minIntervalMs, wait: options.wait,
-    dry: options.dry, context: options.context, events: monitor?.events,
+    dry: options.dry, context: options.context, events: monitor?.events, afterChange: options.afterChange,
   });
   let statusServer: StatusServer | undefined;
   try {

@@ -1,6 +1,6 @@
 // Nginx as the runner sees it: a check (`nginx -t` of the whole config) that runs after a new
 // app.conf is in place, and a reload (SIGHUP to the running master) that runs after it passed.
-import type { Action } from '../runner/action.ts';
+import { signalAction, type Action } from '../runner/action.ts';
 import type { ChildSupervisor } from '../child/supervisor.ts';
 import type { NginxLayout } from './layout.ts';
 import { checkNginxConfig } from './nginx-check.ts';
@@ -19,13 +19,7 @@ export function nginxCheckAction(layout: NginxLayout): Action {
   };
 }
 
-/** SIGHUP to Nginx; before Nginx runs there is nothing to reload, and it will read the new file. */
+/** SIGHUP to Nginx: a graceful reload; before Nginx runs it reads the new file when it starts. */
 export function nginxReloadAction(nginx: ChildSupervisor): Action {
-  return {
-    name: 'nginx reload',
-    async run() {
-      const ok = !nginx.running || nginx.signal('SIGHUP');
-      return { ok, timedOut: false, durationMs: 0, output: ok ? '' : 'nginx is not running' };
-    },
-  };
+  return signalAction(nginx, 'SIGHUP', 'nginx reload');
 }

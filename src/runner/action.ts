@@ -4,6 +4,7 @@
 
 import type { Logger } from '../log/logger.ts';
 import { runCommand, type CommandResult } from './command.ts';
+import type { ChildSupervisor } from '../child/supervisor.ts';
 
 export interface Action {
   readonly name: string;
@@ -27,6 +28,17 @@ export function shellAction(command: string, timeoutMs: number, logger: Logger):
     },
     cancel() {
       for (const controller of running) controller.abort();
+    },
+  };
+}
+
+/** Sends `signal` to a supervised child; before the child runs there is nothing to tell. */
+export function signalAction(child: ChildSupervisor, signal: NodeJS.Signals, name = `${signal} to child`): Action {
+  return {
+    name,
+    async run() {
+      const ok = !child.running || child.signal(signal);
+      return { ok, timedOut: false, durationMs: 0, output: ok ? '' : 'the child is not running' };
     },
   };
 }

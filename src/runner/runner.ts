@@ -6,7 +6,7 @@ import type { Logger } from '../log/logger.ts';
 import type { Template } from '../template/template.ts';
 import type { Watcher } from '../watch/watcher.ts';
 import type { Action } from './action.ts';
-import { readFileIfExists, writeFileAtomic } from './atomic-write.ts';
+import { readFileIfExists, removeStaleTempFiles, writeFileAtomic } from './atomic-write.ts';
 import { RenderScheduler } from './scheduler.ts';
 import { rm } from 'node:fs/promises';
 
@@ -28,6 +28,8 @@ export interface RunnerOptions {
   wait?: { minMs: number; maxMs: number };
   /** Print rendered output instead of writing files; run nothing. */
   dry?: boolean;
+  /** Runs once after every pass that changed a file, after the templates' commands (exec mode's reload). */
+  afterChange?: Action;
   /** Root context handed to every template (the lb's settings). */
   context?: object;
   writeStdout?: (text: string) => void;
@@ -66,6 +68,8 @@ export class Runner {
   readonly #rendered = new Set<RunnerJob>();
   readonly #lastDryOutput = new Map<RunnerJob, string>();
   readonly #warnedKeys = new Map<RunnerJob, Set<string>>();
+  /** Jobs whose destination was cleared of temp files an earlier, killed drcon left. */
+  readonly #tidied = new Set<RunnerJob>();
   readonly #unsubscribe: () => void;
   #lastOutcome: RunOutcome = { allRendered: false, failed: false };
   /** Whether anything failed since start: what `-once` reports in its exit status. */
@@ -132,11 +136,16 @@ export class Runner {
     this.#dirty.clear();
     let failed = false;
     const actions = new Map<string, Action>();
+    let changed = false;
     for (const job of due) {
       const result = await this.#renderJob(job);
       if (result === 'failed') failed = true;
-      if (result === 'changed' && job.command) actions.set(job.command.name, job.command);
+      if (result !== 'changed') continue;
+      changed = true;
+      if (job.command) actions.set(job.command.name, job.command);
     }
+    const { afterChange } = this.#options;
+    if (changed && afterChange) actions.set(afterChange.name, afterChange); // last: after the commands
     for (const action of actions.values()) {
       if (!(await this.#runAction(action, 'command'))) failed = true;
     }
@@ -198,6 +207,11 @@ export class Runner {
   }
 
   async #write(job: RunnerJob, output: string, log: Logger): Promise<boolean | 'failed'> {
+    if (!this.#tidied.has(job)) {
+      this.#tidied.add(job);
+      const stale = await removeStaleTempFiles(job.destination);
+      if (stale.length > 0) log.warn('removed temp files left by an interrupted write', { files: stale.join(' ') });
+    }
     const previous = await readFileIfExists(job.destination);
     const next = Buffer.from(output);
     if (previous?.equals(next)) return false;

@@ -223,3 +223,33 @@ test('the index going backwards: after a dev-agent restart the new truth is rend
   await waitFor('new truth after restart', () => readFileSync(out, 'utf8') === '7002', { timeoutMs: 10_000 });
   assert.equal(drcon.process.exitCode, null, 'drcon kept running');
 });
+
+test('-check runs after the new file is in place; a failing check puts the old file back and skips the command', async () => {
+  const source = file('checked.hbs', '{{#each (service "checkme")}}{{Port}}{{/each}}');
+  const out = file('checked.out');
+  const marker = file('checked.marker');
+  // The check refuses any file that mentions port 666.
+  const drcon = watch(['-template', `${source}:${out}:echo ran >> ${marker}`, '-check', `${out}:! grep -q 666 ${out}`]);
+  await consul.registerService({ ID: 'c1', Name: 'checkme', Address: '10.6.0.1', Port: 5000 });
+  await waitFor('good file', () => existsSync(out) && readFileSync(out, 'utf8') === '5000');
+  await waitFor('command ran', () => existsSync(marker));
+  await consul.registerService({ ID: 'c2', Name: 'checkme', Address: '10.6.0.2', Port: 666 });
+  await drcon.waitForOutput(/check failed/);
+  assert.equal(readFileSync(out, 'utf8'), '5000', 'old file put back');
+  assert.equal(readFileSync(marker, 'utf8'), 'ran\n', 'command not run for the refused file');
+});
+
+test('-exec supervises a child: started after the first render, signalled on change, drcon exits with its status', async () => {
+  const source = file('exec.hbs', '{{#each (service "execsvc")}}{{Port}}{{/each}}');
+  const out = file('exec.out');
+  const log = file('exec.log');
+  // The child records that it started and each reload signal; it exits 7 on SIGTERM.
+  const child = `trap 'echo hup >> ${log}' USR1; trap 'exit 7' TERM; echo start:$(cat ${out}) >> ${log}; while :; do sleep 0.05; done`;
+  const drcon = watch(['-template', `${source}:${out}`, '-exec', child, '-exec-reload-signal', 'SIGUSR1']);
+  await consul.registerService({ ID: 'e1', Name: 'execsvc', Address: '10.7.0.1', Port: 4001 });
+  await waitFor('child started after a render', () => existsSync(log) && readFileSync(log, 'utf8').startsWith('start:'));
+  await waitFor('first file', () => readFileSync(out, 'utf8') === '4001');
+  await consul.registerService({ ID: 'e2', Name: 'execsvc', Address: '10.7.0.2', Port: 4002 });
+  await waitFor('child signalled on change', () => readFileSync(log, 'utf8').includes('hup'));
+  assert.equal(await drcon.stop('SIGTERM'), 7, "drcon exits with the child's status");
+});

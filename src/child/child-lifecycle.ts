@@ -1,0 +1,49 @@
+// How drcon lives with a supervised child (Nginx in `lb`, the program of `render -exec`): stop
+// signals go to the child, drcon stops when the child exits and takes over its exit status. A
+// stop signal that comes before the child runs stops drcon at once.
+import { constants } from 'node:os';
+import type { Logger } from '../log/logger.ts';
+import type { ChildStartOptions, ChildSupervisor } from './supervisor.ts';
+
+const stopSignals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGQUIT'];
+
+export class ChildLifecycle {
+  /** Resolves to drcon's exit status: the child's, or 0 when stopped before it ran. */
+  readonly stopped: Promise<number>;
+  readonly #supervisor: ChildSupervisor;
+  readonly #logger: Logger;
+  #stop: (status: number) => void = () => {};
+  readonly #onSignal = (signal: NodeJS.Signals): void => {
+    this.#logger.info('stopping', { signal });
+    if (!this.#supervisor.signal(signal)) this.#stop(0);
+  };
+
+  constructor(supervisor: ChildSupervisor, logger: Logger) {
+    this.#supervisor = supervisor;
+    this.#logger = logger;
+    this.stopped = new Promise((resolve) => (this.#stop = resolve));
+    for (const signal of stopSignals) process.on(signal, this.#onSignal);
+  }
+
+  /** Starts the child unless it runs already; a failure to start stops drcon with status 1. */
+  async start(command: string[] | string, options: ChildStartOptions): Promise<void> {
+    if (this.#supervisor.running) return;
+    try {
+      await this.#supervisor.start(command, options);
+    } catch (error) {
+      this.#logger.error((error as Error).message);
+      return this.#stop(1);
+    }
+    this.#logger.info('child started', { pid: this.#supervisor.pid, command: typeof command === 'string' ? command : command[0] });
+    void this.#supervisor.exited.then(({ code, signal }) => {
+      this.#logger.info('child exited', { code, signal });
+      this.#stop(code ?? 128 + (signal ? constants.signals[signal] : 0));
+    });
+  }
+
+  /** Removes the signal handlers and stops the child if it still runs. */
+  async dispose(timeoutMs = 5_000): Promise<void> {
+    for (const signal of stopSignals) process.off(signal, this.#onSignal);
+    await this.#supervisor.stop(timeoutMs);
+  }
+}
