@@ -5,7 +5,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { applyCheckedAppConfig } from '../../src/lb/checked-apply.ts';
+import { writeFileAtomic } from '../../src/runner/atomic-write.ts';
+import { checkNginxConfig } from '../../src/lb/nginx-check.ts';
 import type { NginxLayout } from '../../src/lb/layout.ts';
 import { Template } from '../../src/template/template.ts';
 import { startBackend, type Backend } from '../support/backend.ts';
@@ -74,10 +75,10 @@ function render(services: string[], catalog: Catalog): string {
   return result.output;
 }
 
-/** Renders, applies through the checked step, reloads Nginx, and waits until it serves `probe`. */
+/** Renders, writes, checks with `nginx -t`, reloads Nginx, and waits until it serves `probe`. */
 async function serve(services: string[], catalog: Catalog, probe: () => Promise<boolean>): Promise<void> {
-  const applied = await applyCheckedAppConfig(layout, render(services, catalog));
-  assert.deepEqual(applied, { ok: true, changed: true });
+  await writeFileAtomic(layout.appConfig, render(services, catalog));
+  assert.deepEqual(await checkNginxConfig(layout), { ok: true });
   nginx!.reload();
   await waitFor('nginx to serve the new configuration', probe);
 }
