@@ -12,6 +12,7 @@ import { startDrcon, type RunningDrcon } from '../support/drcon.ts';
 import { startBackend, type Backend } from '../support/backend.ts';
 import { freePort } from '../support/ports.ts';
 import { waitFor } from '../support/wait.ts';
+import { nginxSettled } from '../support/nginx.ts';
 
 let consul: ConsulAgent;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -31,6 +32,8 @@ interface Lb {
   port: number;
   dir: string;
   get(path?: string): Promise<{ status: number; body: string }>;
+  /** Waits until only workers of the newest Nginx configuration serve. */
+  settled(): Promise<void>;
 }
 
 async function startLb(service: string, extra: string[] = []): Promise<Lb> {
@@ -43,7 +46,8 @@ async function startLb(service: string, extra: string[] = []): Promise<Lb> {
     return { status: response.status, body: (await response.text()).trim() };
   };
   await waitFor('nginx serving', async () => (await get()).status > 0);
-  return { drcon, port, dir, get };
+  const settled = () => nginxSettled(Number(readFileSync(join(dir, 'nginx.pid'), 'utf8')));
+  return { drcon, port, dir, get, settled };
 }
 
 async function backend(name: string): Promise<Backend> {
@@ -70,12 +74,15 @@ test('503 naming the service with no instance; one, then two instances served; d
   const b = await backend('beta');
   await register('simple', 'simple-a', a);
   await waitFor('alpha served', async () => (await lb.get()).body === 'alpha');
+  await lb.settled();
   assert.deepEqual(await answers(lb), new Set(['alpha']));
   await register('simple', 'simple-b', b);
   await waitFor('beta served', async () => (await lb.get()).body === 'beta');
+  await lb.settled();
   assert.deepEqual(await answers(lb), new Set(['alpha', 'beta']));
   await consul.deregisterService('simple-a');
   await waitFor('alpha gone', async () => (await answers(lb, 10)).size === 1);
+  await lb.settled();
   const hitsBefore = a.hits;
   assert.deepEqual(await answers(lb), new Set(['beta']));
   assert.equal(a.hits, hitsBefore, 'no request reached the deregistered instance');
@@ -90,6 +97,7 @@ test('a critical health check takes an instance out; passing puts it back', asyn
   await waitFor('both served', async () => (await answers(lb, 10)).size === 2);
   await consul.api('PUT', '/v1/agent/check/fail/service:checked-flaky');
   await waitFor('flaky out', async () => (await answers(lb, 10)).size === 1);
+  await lb.settled();
   assert.deepEqual(await answers(lb), new Set(['good']));
   await consul.api('PUT', '/v1/agent/check/pass/service:checked-flaky');
   await waitFor('flaky back', async () => (await answers(lb, 10)).size === 2);

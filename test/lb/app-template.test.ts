@@ -4,6 +4,7 @@
 // from a real Consul agent to that data is covered by the `drcon lb` integration tests.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { get as httpGet } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../../src/runner/atomic-write.ts';
 import { checkNginxConfig } from '../../src/lb/nginx-check.ts';
@@ -79,13 +80,24 @@ function render(services: string[], catalog: Catalog): string {
 async function serve(services: string[], catalog: Catalog, probe: () => Promise<boolean>): Promise<void> {
   await writeFileAtomic(layout.appConfig, render(services, catalog));
   assert.deepEqual(await checkNginxConfig(layout), { ok: true });
-  nginx!.reload();
+  await nginx!.reload();
   await waitFor('nginx to serve the new configuration', probe);
 }
 
+/**
+ * One request on a fresh connection: a kept-alive one may still be served by a worker of the
+ * configuration before the reload, which is Nginx's graceful reload working as intended.
+ */
 async function get(path: string): Promise<{ status: number; type: string | null; body: string }> {
-  const response = await fetch(base + path);
-  return { status: response.status, type: response.headers.get('content-type'), body: await response.text() };
+  return new Promise((resolve, reject) => {
+    const request = httpGet(base + path, { agent: false }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, type: response.headers['content-type'] ?? null, body }));
+    });
+    request.on('error', reject);
+  });
 }
 
 test('SERVICE mode: requests are balanced over every healthy instance, with forwarding headers', async () => {

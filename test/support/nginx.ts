@@ -2,6 +2,8 @@
 // foreground on a layout (without drcon), stopped when the test ends.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { waitFor } from './wait.ts';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +33,11 @@ export interface NginxProcess {
   readonly child: ChildProcess;
   /** Everything it wrote to stdout and stderr so far. */
   output(): string;
-  reload(): void;
+  /**
+   * SIGHUP, resolving once every worker of the old configuration has exited: until then a new
+   * connection may still be accepted by an old worker (Nginx's graceful reload).
+   */
+  reload(): Promise<void>;
   /** Graceful stop (SIGQUIT), then SIGKILL if it lingers; resolves once it has exited. */
   stop(): Promise<void>;
 }
@@ -47,7 +53,14 @@ export async function runNginx(layout: NginxLayout): Promise<NginxProcess> {
   return {
     child,
     output: () => output,
-    reload: () => child.kill('SIGHUP'),
+    async reload() {
+      const old = workerPids(child.pid!);
+      child.kill('SIGHUP');
+      await waitFor('old nginx workers to exit', () => {
+        const now = workerPids(child.pid!);
+        return now.length > 0 && old.every((pid) => !now.includes(pid));
+      });
+    },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGQUIT');
@@ -56,4 +69,30 @@ export async function runNginx(layout: NginxLayout): Promise<NginxProcess> {
       clearTimeout(timer);
     },
   };
+}
+
+/** Pids of the worker processes of an Nginx master (its children, from /proc). */
+function workerPids(master: number): number[] {
+  try {
+    return readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Resolves once no worker of this Nginx master is still shutting down after a reload: from then
+ * on every connection is served by the current configuration. Call it after seeing the new
+ * configuration answer.
+ */
+export async function nginxSettled(master: number): Promise<void> {
+  await waitFor('nginx workers of the old configuration to exit', () =>
+    workerPids(master).every((pid) => {
+      try {
+        return !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('shutting down');
+      } catch {
+        return true; // exited meanwhile
+      }
+    }),
+  );
 }
