@@ -26,12 +26,15 @@ export async function runCli(args: readonly string[]): Promise<number> {
       .wrap(Math.min(110, process.stdout.columns ?? 110))
       .exitProcess(false)
       .fail((message, error) => {
-        throw error ?? new UsageError(message);
+        // yargs breaks some messages over lines ("Invalid values:\n  Argument: …"): keep them one.
+        throw error ?? new UsageError(message.replace(/\n\s*/g, ' '));
       })
       .parseAsync();
   } catch (error) {
-    const message = (error as Error).message.split('\n')[0];
-    process.stderr.write(`drcon: ${message}\n`);
+    // A usage error may list several problems, one per line (every unsupported config setting);
+    // any other error shows its first line only.
+    const lines = (error as Error).message.split('\n');
+    for (const line of error instanceof UsageError ? lines : lines.slice(0, 1)) process.stderr.write(`drcon: ${line}\n`);
     return error instanceof UsageError ? 2 : 1;
   }
   return status;

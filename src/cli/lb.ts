@@ -41,13 +41,17 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
         .option('listen', { type: 'string', describe: 'port or host:port Nginx listens on [env LISTEN]', defaultDescription: '80' })
         .option('dir', { type: 'string', describe: 'directory for nginx.conf, conf.d/app.conf, pid and temp files [env NGINX_DIR]', defaultDescription: join(tmpdir(), 'drcon-nginx') })
         .option('template', { type: 'string', describe: 'replacement for the shipped Nginx template [env TEMPLATE]' })
-        .option('config', { type: 'string', array: true, describe: 'consul-template JSON config file(s) for Consul settings' }) as unknown as Argv<LbArgs>,
+        .option('config', { type: 'string', array: true, describe: 'consul-template config file(s), HCL or JSON, for Consul settings; several merge in order, flags win' }) as unknown as Argv<LbArgs>,
     handler: async (argv: ArgumentsCamelCase<LbArgs>) => {
       const env = process.env;
       const consulAddr = argv.consulAddr ?? (env.CONSUL ? [env.CONSUL] : undefined);
       const template = argv.template ?? env.TEMPLATE ?? shippedTemplate;
       if (Array.isArray(template)) throw new UsageError('-template: drcon lb takes one template');
       const settings = await resolveSettings({ ...argv, consulAddr, template: undefined });
+      // lb renders its own template, supervises Nginx and runs until stopped: these would go unused.
+      if (settings.templates.length > 0) throw new UsageError('-config: drcon lb renders its own template; remove the "template" blocks (-template replaces the shipped one)');
+      if (settings.exec !== undefined) throw new UsageError('-config: drcon lb supervises Nginx; remove the "exec" block');
+      if (settings.once) throw new UsageError('-config: drcon lb runs until it is stopped; remove "once"');
       const listenText = argv.listen ?? env.LISTEN ?? '80';
       let listen: string;
       try {

@@ -28,7 +28,7 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
     builder: (yargs: Argv) =>
       withStatusFlag(withConsulFlags(yargs), 'off')
         .option('template', { type: 'string', array: true, describe: 'source:destination[:command] — repeat for several templates' })
-        .option('config', { type: 'string', array: true, describe: 'consul-template JSON config file; several merge in order, flags win' })
+        .option('config', { type: 'string', array: true, describe: 'consul-template config file, HCL or JSON; several merge in order, flags win' })
         .option('once', { type: 'boolean', default: false, describe: 'render once, run commands, exit (non-zero if anything failed)' })
         .option('dry', { type: 'boolean', default: false, describe: 'print rendered output to stdout; write nothing, run nothing' })
         .option('check', { type: 'string', array: true, describe: 'destination:command run after a new file is in place, before its command; on failure the old file is put back' })
@@ -39,8 +39,10 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
       const settings = await resolveSettings(argv);
       if (settings.templates.length === 0) throw new UsageError('-template: at least one template is needed (source:destination[:command])');
       const checks = parseChecks(argv.check ?? [], settings.templates.map((template) => template.destination));
-      const reloadSignal = parseSignal(argv.execReloadSignal ?? 'SIGHUP', '-exec-reload-signal');
-      if (argv.exec !== undefined && (settings.once || settings.dry)) throw new UsageError('-exec: cannot be combined with -once or -dry');
+      // The -exec flags win over a config file's exec block.
+      const exec = argv.exec ?? settings.exec?.command;
+      const reloadSignal = parseSignal(argv.execReloadSignal ?? settings.exec?.reloadSignal ?? 'SIGHUP', '-exec-reload-signal');
+      if (exec !== undefined && (settings.once || settings.dry)) throw new UsageError('-exec: cannot be combined with -once or -dry');
       const logger = createLogger({ level: settings.logLevel, format: settings.logFormat, secrets: settings.token ? [settings.token] : [] });
       const status = settings.statusAddress ?? 'off';
       // A one-shot run's stderr carries only what went wrong (scripts read it); a long-running one
@@ -49,7 +51,7 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
       const shell = (command: string | undefined, timeoutMs: number | undefined) =>
         command === undefined ? undefined : shellAction(command, timeoutMs ?? settings.commandTimeoutMs, logger);
 
-      const child = argv.exec === undefined ? undefined : new ChildSupervisor();
+      const child = exec === undefined ? undefined : new ChildSupervisor();
       const lifecycle = child && new ChildLifecycle(child, logger);
       try {
         setStatus(
@@ -69,10 +71,10 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
             once: settings.once,
             dry: settings.dry,
             status: status === 'off' ? undefined : { address: status, required: true },
-            ...(child && lifecycle && argv.exec !== undefined
+            ...(child && lifecycle && exec !== undefined
               ? {
                   afterChange: signalAction(child, reloadSignal),
-                  onFirstRender: () => lifecycle.start(argv.exec!, { output: 'inherit', logger }),
+                  onFirstRender: () => lifecycle.start(exec, { output: 'inherit', logger }),
                   until: lifecycle.stopped,
                   handleStopSignals: false,
                 }

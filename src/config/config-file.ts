@@ -1,19 +1,18 @@
-// consul-template's configuration in its JSON form, limited to the settings drcon supports.
-// Anything else is refused by name: a silently ignored "vault" or "perms" would surprise later.
+// consul-template's configuration file, in its HCL or JSON form, limited to the settings drcon
+// supports. Every other setting is refused by name: a silently ignored "vault" or "perms" would
+// surprise later.
 import { readFile } from 'node:fs/promises';
-import { logLevels, type LogLevel } from '../log/logger.ts';
 import { ConfigError } from './config-error.ts';
-import { parseDuration } from './duration.ts';
+import { configFormat } from './config-format.ts';
+import { ConfigReader, type ConfigObject } from './config-reader.ts';
+import { parseHcl } from './hcl.ts';
 import { describeJsonError } from './json-error.ts';
-import type { PartialSettings, TemplateSettings, WaitSettings } from './settings.ts';
-import { parseWait, waitWindow } from './wait.ts';
-
-type Json = Record<string, unknown>;
+import type { ExecSettings, PartialSettings, TemplateSettings } from './settings.ts';
 
 export async function loadConfigFile(file: string): Promise<PartialSettings> {
   let text: string;
   try {
-    // Some editors start a UTF-8 file with a byte order mark, which JSON.parse refuses.
+    // Some editors start a UTF-8 file with a byte order mark, which neither parser accepts.
     text = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
@@ -22,131 +21,109 @@ export async function loadConfigFile(file: string): Promise<PartialSettings> {
   return parseConfig(text, file);
 }
 
-/** Settings from the JSON `text` of `file` (the name is only used in error messages). */
+/**
+ * Settings from the `text` of `file`: HCL or JSON by its extension, else by its first character.
+ * The name is also used in error messages.
+ */
 export function parseConfig(text: string, file: string): PartialSettings {
-  let root: unknown;
-  try {
-    root = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(describeJsonError(text, error, file));
-  }
-  const read = new Reader(file);
-  const top = read.object(root, '');
-  read.onlyKeys(top, '', ['consul', 'template', 'wait', 'max_stale', 'log_level']);
-
-  const settings: PartialSettings = {};
-  if (top.consul !== undefined) {
-    const consul = read.object(top.consul, 'consul');
-    read.onlyKeys(consul, 'consul', ['address', 'token', 'ssl']);
-    if (consul.address !== undefined) settings.consulAddresses = read.addresses(consul.address, 'consul.address');
-    if (consul.token !== undefined) settings.token = read.string(consul.token, 'consul.token');
-    if (consul.ssl !== undefined) {
-      const ssl = read.object(consul.ssl, 'consul.ssl');
-      read.onlyKeys(ssl, 'consul.ssl', ['ca_cert']);
-      if (ssl.ca_cert !== undefined) settings.caFile = read.string(ssl.ca_cert, 'consul.ssl.ca_cert');
-    }
-  }
-  if (top.template !== undefined) {
-    // consul-template's JSON writes a single block as an object and several as an array.
-    const blocks = Array.isArray(top.template) ? top.template : [top.template];
-    settings.templates = blocks.map((block, index) => read.template(block, `template[${index}]`));
-  }
-  if (top.wait !== undefined) settings.wait = read.wait(top.wait, 'wait');
-  if (top.max_stale !== undefined) settings.maxStaleMs = read.duration(top.max_stale, 'max_stale');
-  if (top.log_level !== undefined) settings.logLevel = read.logLevel(top.log_level, 'log_level');
+  const root = configFormat(file, text) === 'json' ? parseJson(text, file) : parseHcl(text, file);
+  const read = new ConfigReader(file);
+  const settings = readSettings(read, read.object(root, ''));
+  read.finish();
   return settings;
 }
 
-/** Typed reads of one file's values; every error names the file and the setting's path. */
-class Reader {
-  readonly file: string;
-  constructor(file: string) {
-    this.file = file;
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(describeJsonError(text, error, file));
   }
+}
 
-  fail(path: string, why: string): never {
-    throw new ConfigError(`${this.file}: ${path === '' ? '' : `"${path}" `}${why}`);
+function readSettings(read: ConfigReader, root: ConfigObject): PartialSettings {
+  const top = read.known(root, '', ['consul', 'template', 'exec', 'wait', 'max_stale', 'block_query_wait', 'log_level', 'once']);
+  const settings: PartialSettings = {};
+  if (top.consul !== undefined) Object.assign(settings, readConsul(read, top.consul));
+  if (top.template !== undefined) {
+    settings.templates = read.blocks(top.template, 'template').map(({ block, path }) => readTemplate(read, block, path));
   }
+  if (top.exec !== undefined) settings.exec = readExec(read, top.exec);
+  if (top.wait !== undefined) settings.wait = read.wait(top.wait, 'wait');
+  if (top.max_stale !== undefined) settings.maxStaleMs = read.duration(top.max_stale, 'max_stale');
+  if (top.block_query_wait !== undefined) settings.blockingWaitMs = read.duration(top.block_query_wait, 'block_query_wait');
+  if (top.log_level !== undefined) settings.logLevel = read.logLevel(top.log_level, 'log_level');
+  if (top.once !== undefined) settings.once = read.boolean(top.once, 'once');
+  return settings;
+}
 
-  object(value: unknown, path: string): Json {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(path, 'must be an object');
-    return value as Json;
+function readConsul(read: ConfigReader, value: unknown): PartialSettings {
+  const consul = read.known(read.block(value, 'consul'), 'consul', ['address', 'token', 'ssl']);
+  const settings: PartialSettings = {};
+  let addresses = consul.address === undefined ? undefined : read.addresses(consul.address, 'consul.address');
+  if (consul.token !== undefined) {
+    // consul-template's own sample config writes `token = ""` for "no token".
+    const token = read.string(consul.token, 'consul.token').trim();
+    if (token !== '') settings.token = token;
   }
-
-  onlyKeys(object: Json, path: string, allowed: string[]): void {
-    for (const key of Object.keys(object)) {
-      if (!allowed.includes(key)) {
-        throw new ConfigError(`${this.file}: unsupported setting ${JSON.stringify(path === '' ? key : `${path}.${key}`)}`);
-      }
+  if (consul.ssl !== undefined) {
+    const ssl = read.known(read.block(consul.ssl, 'consul.ssl'), 'consul.ssl', ['enabled', 'verify', 'ca_cert']);
+    if (ssl.verify !== undefined) settings.insecureSkipVerify = !read.boolean(ssl.verify, 'consul.ssl.verify');
+    if (ssl.ca_cert !== undefined) settings.caFile = read.nonEmpty(ssl.ca_cert, 'consul.ssl.ca_cert');
+    // As in consul-template, any SSL setting turns TLS on unless "enabled" says otherwise. drcon
+    // takes TLS from the address's scheme, so the addresses of this file become https ones.
+    const enabled = ssl.enabled === undefined ? Object.keys(ssl).length > 0 : read.boolean(ssl.enabled, 'consul.ssl.enabled');
+    if (enabled) {
+      if (addresses === undefined) read.fail('consul.ssl', 'turns TLS on, which needs "consul.address" in the same file');
+      addresses = addresses.map((address) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(address) ? address : `https://${address}`));
     }
   }
+  if (addresses !== undefined) settings.consulAddresses = addresses;
+  return settings;
+}
 
-  string(value: unknown, path: string): string {
-    if (typeof value !== 'string') this.fail(path, 'must be a string');
-    return value;
+function readTemplate(read: ConfigReader, value: ConfigObject, path: string): TemplateSettings {
+  // "check" is drcon's own: a command that must accept the new file before it goes live.
+  const block = read.known(value, path, ['source', 'destination', 'command', 'command_timeout', 'exec', 'wait', 'check']);
+  for (const required of ['source', 'destination']) {
+    if (block[required] === undefined) read.fail(path, `needs "${required}"`);
   }
+  const template: TemplateSettings = {
+    source: read.nonEmpty(block.source, `${path}.source`),
+    destination: read.nonEmpty(block.destination, `${path}.destination`),
+  };
+  Object.assign(template, readTemplateCommand(read, block, path));
+  if (block.wait !== undefined) template.wait = read.wait(block.wait, `${path}.wait`);
+  const check = block.check === undefined ? undefined : read.command(block.check, `${path}.check`);
+  if (check !== undefined) template.check = check;
+  return template;
+}
 
-  addresses(value: unknown, path: string): string[] {
-    const list = Array.isArray(value) ? value : [value];
-    const addresses = list.map((item) => this.string(item, path));
-    if (addresses.length === 0 || addresses.some((address) => address.trim() === '')) this.fail(path, 'must not be empty');
-    return addresses;
-  }
+/** `command` and `command_timeout`, or newer consul-template's form `exec { command, timeout }`. */
+function readTemplateCommand(read: ConfigReader, block: ConfigObject, path: string): Pick<TemplateSettings, 'command' | 'commandTimeoutMs'> {
+  const commandFrom = (from: ConfigObject, at: string, timeoutKey: string) => {
+    const result: Pick<TemplateSettings, 'command' | 'commandTimeoutMs'> = {};
+    const command = from.command === undefined ? undefined : read.command(from.command, `${at}.command`);
+    if (command !== undefined) result.command = command;
+    if (from[timeoutKey] !== undefined) result.commandTimeoutMs = read.duration(from[timeoutKey], `${at}.${timeoutKey}`);
+    return result;
+  };
+  if (block.exec === undefined) return commandFrom(block, path, 'command_timeout');
+  if (block.command !== undefined || block.command_timeout !== undefined) read.fail(path, 'gives both "exec" and "command"; give one of them');
+  const exec = read.known(read.block(block.exec, `${path}.exec`), `${path}.exec`, ['command', 'timeout']);
+  return commandFrom(exec, `${path}.exec`, 'timeout');
+}
 
-  duration(value: unknown, path: string): number {
-    return parseDuration(this.string(value, path), `${this.file}: ${path}`);
-  }
-
-  /** "2s", "2s:10s", or consul-template's block form {"min": "2s", "max": "10s"}. */
-  wait(value: unknown, path: string): WaitSettings {
-    if (typeof value === 'string') return parseWait(value, `${this.file}: ${path}`);
-    const block = this.object(value, path);
-    this.onlyKeys(block, path, ['min', 'max']);
-    if (block.min === undefined) this.fail(path, 'needs "min"');
-    const minMs = this.duration(block.min, `${path}.min`);
-    const maxMs = block.max === undefined ? undefined : this.duration(block.max, `${path}.max`);
-    return waitWindow(minMs, maxMs, JSON.stringify(value), `${this.file}: ${path}`);
-  }
-
-  logLevel(value: unknown, path: string): LogLevel {
-    const text = this.string(value, path).toLowerCase();
-    // consul-template spells the error level "err".
-    const level = text === 'err' ? 'error' : text;
-    if (!(logLevels as string[]).includes(level)) this.fail(path, `must be one of ${logLevels.join(', ')}`);
-    return level as LogLevel;
-  }
-
-  template(value: unknown, path: string): TemplateSettings {
-    const block = this.object(value, path);
-    this.onlyKeys(block, path, ['source', 'destination', 'command', 'command_timeout', 'wait', 'check']);
-    for (const required of ['source', 'destination']) {
-      if (block[required] === undefined) this.fail(path, `needs "${required}"`);
-    }
-    const template: TemplateSettings = {
-      source: this.nonEmpty(block.source, `${path}.source`),
-      destination: this.nonEmpty(block.destination, `${path}.destination`),
-    };
-    const command = this.optionalCommand(block.command, `${path}.command`);
-    if (command !== undefined) template.command = command;
-    if (block.command_timeout !== undefined) {
-      template.commandTimeoutMs = this.duration(block.command_timeout, `${path}.command_timeout`);
-    }
-    if (block.wait !== undefined) template.wait = this.wait(block.wait, `${path}.wait`);
-    const check = this.optionalCommand(block.check, `${path}.check`);
-    if (check !== undefined) template.check = check;
-    return template;
-  }
-
-  /** A blank command is no command, as with the `-template` flag. */
-  optionalCommand(value: unknown, path: string): string | undefined {
-    if (value === undefined) return undefined;
-    const command = this.string(value, path).trim();
-    return command === '' ? undefined : command;
-  }
-
-  nonEmpty(value: unknown, path: string): string {
-    const text = this.string(value, path);
-    if (text.trim() === '') this.fail(path, 'must not be empty');
-    return text;
-  }
+function readExec(read: ConfigReader, value: unknown): ExecSettings {
+  const exec = read.known(read.block(value, 'exec'), 'exec', ['command', 'reload_signal']);
+  if (exec.command === undefined) read.fail('exec', 'needs "command"');
+  // Without a reload signal consul-template restarts the child on every change; drcon only
+  // signals it, so the signal must be named rather than silently become SIGHUP.
+  if (exec.reload_signal === undefined) read.fail('exec', 'needs "reload_signal" (drcon signals the child after a change, it does not restart it)');
+  const words = read.words(exec.command, 'exec.command');
+  // As in consul-template, a list of one is a shell command line; a longer one runs directly.
+  const command = typeof words === 'string' ? words.trim() : words.length === 1 ? words[0]!.trim() : words;
+  const program = typeof command === 'string' ? command : (command[0] ?? '');
+  if (program.trim() === '') read.fail('exec.command', 'must not be empty');
+  return { command, reloadSignal: read.signal(exec.reload_signal, 'exec.reload_signal') };
 }

@@ -18,6 +18,14 @@ export interface TemplateSettings {
   check?: string;
 }
 
+/** A child process drcon supervises (`-exec`, or a config file's `exec` block). */
+export interface ExecSettings {
+  /** A shell command line, or a program and its arguments (run directly, so signals reach it). */
+  command: string | string[];
+  /** Sent to the child after a file changed, e.g. "SIGHUP". */
+  reloadSignal: string;
+}
+
 export interface Settings {
   /** Consul agents, tried in order ("host:port" or a URL). */
   consulAddresses: string[];
@@ -42,6 +50,8 @@ export interface Settings {
   blockingWaitMs: number;
   logLevel: LogLevel;
   logFormat: LogFormat;
+  /** The child to supervise, from a config file; the `-exec` flags override it. */
+  exec?: ExecSettings;
   /** Where GET /health and /metrics are served; 'off' disables it; undefined: the command's default. */
   statusAddress?: StatusAddress | 'off';
 }
