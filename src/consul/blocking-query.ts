@@ -23,7 +23,9 @@ export interface BlockingQueryOptions {
 
 export interface BlockingQueryHandlers<T> {
   /** New data: called only when the parsed data differs from what was last delivered. */
-  onData(data: T): void;
+  onData(data: T, index: number): void;
+  /** An answer whose data equals what was last delivered; its index may still have moved. */
+  onUnchanged?(index: number): void;
   /** Each failed round (the loop itself logs it and retries). */
   onError?(error: Error): void;
   /** The first success after one or more failures. */
@@ -46,6 +48,8 @@ export class BlockingQuery<T> {
   #running: Promise<void> | undefined;
   /** The index to block on; undefined means the next request is a fresh, non-blocking one. */
   #index: number | undefined;
+  /** The index of the last answer taken; kept through failures, to recognise an answer from the past. */
+  #seenIndex: number | undefined;
   #delivered: { json: string | undefined } | undefined;
   /** Failures since the last success. */
   #failures = 0;
@@ -90,13 +94,20 @@ export class BlockingQuery<T> {
     }
   }
 
-  /** One request (two when a stale answer is too old), and whatever follows from its answer. */
+  /** One request (two when a stale answer is too old or behind), and whatever follows from its answer. */
   async #round(signal: AbortSignal): Promise<void> {
     const { path } = this.#dependency.query;
     let response = await this.#get({ index: this.#index, stale: true }, signal);
     if (response.lastContactMs > this.#maxStaleMs) {
       this.#log.debug('stale answer too old; asking the leader', { lastContactMs: response.lastContactMs });
       // No index: the leader must answer now, not block until the next change.
+      response = await this.#get({ index: undefined, stale: false }, signal);
+    } else if (this.#isBehind(response)) {
+      // A server behind what this loop has already seen (one restarted and still replaying its
+      // log, a lagging follower) answers with older data, even none at all. Only the leader can
+      // tell that apart from a real step back (a snapshot restore, a new agent, a KV list losing
+      // its newest key).
+      this.#log.debug('answer older than data already seen; asking the leader', { seen: this.#seenIndex, index: response.index });
       response = await this.#get({ index: undefined, stale: false }, signal);
     }
     if (!response.knownLeader) {
@@ -105,20 +116,23 @@ export class BlockingQuery<T> {
     if (response.index === undefined) {
       throw new Error(`GET ${path}: the answer has no X-Consul-Index, so it cannot be watched`);
     }
-    if (this.#index !== undefined && response.index < this.#index) {
-      // Indexes can go backwards (a snapshot restore, a KV list losing its newest key, a new
-      // agent): the docs say to reset and start over, or updates could be missed for good.
-      this.#log.debug('index went backwards; starting over', { from: this.#index, to: response.index });
-      this.#index = undefined;
-      return;
+    if (this.#isBehind(response)) {
+      // The leader says so too: the index went backwards for real. Its answer is the new start
+      // (as the docs ask: reset and read afresh, or updates could be missed for good).
+      this.#log.debug('index went backwards; starting over', { from: this.#seenIndex, to: response.index });
     }
     const data = this.#dependency.parse({ found: response.status !== 404, body: response.body }, this.#warnOnce);
     if (signal.aborted) return;
     // Never block on 0 or below: Consul would answer at once, and the loop would spin. The docs
     // say 1 is always safe.
     this.#index = Math.max(1, response.index);
+    this.#seenIndex = response.index;
     this.#succeeded();
-    this.#deliver(data);
+    this.#deliver(data, this.#index);
+  }
+
+  #isBehind(response: ConsulResponse): boolean {
+    return this.#seenIndex !== undefined && response.index !== undefined && response.index < this.#seenIndex;
   }
 
   async #get(
@@ -131,10 +145,13 @@ export class BlockingQuery<T> {
     return this.#client.get(path, params, { ...request, waitMs: this.#waitMs, signal });
   }
 
-  #deliver(data: T): void {
+  #deliver(data: T, index: number): void {
     const json = JSON.stringify(data);
-    if (this.#delivered !== undefined && this.#delivered.json === json) return;
-    this.#handlers.onData(data);
+    if (this.#delivered !== undefined && this.#delivered.json === json) {
+      this.#handlers.onUnchanged?.(index);
+      return;
+    }
+    this.#handlers.onData(data, index);
     // Recorded after onData returns: if it throws, the next success delivers again.
     this.#delivered = { json };
   }

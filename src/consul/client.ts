@@ -58,7 +58,7 @@ export class ConsulClient {
 
   /**
    * GET `path` (e.g. "/v1/health/service/web"; already escaped by the caller; no query) with `params`.
-   * A 404 is data (a missing KV key): `{ status: 404, body: undefined }`. Other non-2xx answers
+   * Consul's 404 is data (a missing KV key): `{ status: 404, body: undefined }`. Other non-2xx answers
    * and unparsable bodies throw ConsulError; no answer at all throws an Error naming the address.
    */
   async get(
@@ -97,16 +97,22 @@ export class ConsulClient {
       if (options.signal?.aborted) throw options.signal.reason ?? error;
       this.#failOver(slot);
       this.#onRequest?.({ endpoint, status: 'error' });
-      const reason = timeout.aborted ? `no answer within ${timeoutMs} ms` : describe(error);
+      const reason = timeout.aborted ? `no answer within ${timeoutMs} ms` : describeConnectFailure(error);
       throw new Error(`GET ${path}: cannot reach Consul at ${origin}: ${reason}`, { cause: error });
     }
     this.#onRequest?.({ endpoint, status });
 
     const failure = (reason: string) =>
       new ConsulError(`GET ${path}: ${this.#scrub(reason)}`, status, endpoint);
+    const index = wholeNumber(firstHeader(headers, 'x-consul-index'));
     let body: unknown;
-    if (status === 404) {
+    // Consul's own 404 (a missing KV key) carries an index; one without is a wrong address or a
+    // proxy's page, and its body says more than a missing index would.
+    if (status === 404 && index !== undefined) {
       body = undefined;
+    } else if (status === 403) {
+      // "Permission denied" (the token may not read this) or "ACL not found" (no such token).
+      throw failure(`permission denied by Consul ACLs (403 ${oneLine(text) || 'no error message'}); check the ACL token`);
     } else if (status < 200 || status > 299) {
       throw failure(`${status} ${oneLine(text) || 'no error message'}`);
     } else {
@@ -118,7 +124,7 @@ export class ConsulClient {
     }
     return {
       status,
-      index: wholeNumber(firstHeader(headers, 'x-consul-index')),
+      index,
       knownLeader: firstHeader(headers, 'x-consul-knownleader') !== 'false',
       lastContactMs: wholeNumber(firstHeader(headers, 'x-consul-lastcontact')) ?? 0,
       body,
@@ -200,6 +206,26 @@ function readCa(file: string): string {
 function oneLine(text: string): string {
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length > 300 ? line.slice(0, 300) + '…' : line;
+}
+
+/** Node's codes for a certificate that chains to no CA it trusts: the fix is to give the CA. */
+const untrustedCertificate = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+]);
+
+/** Why a request got no answer; an untrusted certificate says how to trust it (not Node's own hint). */
+function describeConnectFailure(error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && untrustedCertificate.has(code)) {
+    const reason = describe(error).split(';')[0];
+    return `the agent's TLS certificate is not trusted: ${reason} (give its CA with -ca-file or CONSUL_CACERT)`;
+  }
+  return describe(error);
 }
 
 /** A one-line reason; a failed dual-stack connect is an AggregateError with an empty message. */

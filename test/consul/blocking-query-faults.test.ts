@@ -111,15 +111,37 @@ test('malformed JSON and a truncated body are failures; nothing partial is deliv
   );
 });
 
-test('an index going backwards restarts the loop from a fresh read', async (t) => {
+test('an index going backwards, as the leader confirms, restarts the loop from there', async (t) => {
   const run = await watch(t, [json(100, ['a']), json(7, ['b']), json(8, ['b'])]);
   await run.settled();
   assert.deepEqual(
     run.fake.requests.map((request) => request.query.get('index')),
     [null, '100', null, '8'],
   );
+  assert.equal(run.fake.requests[2]?.query.has('stale'), false, 'the fresh read asks the leader');
   assert.deepEqual(run.delivered, [['a'], ['b']]);
   assert.deepEqual(run.errors, []);
+});
+
+test('an answer behind the data already seen (a server catching up) is not delivered: the leader is asked', async (t) => {
+  // A restarted server still replaying its log answers a stale read with old data, here none.
+  const run = await watch(t, [json(100, ['a', 'b']), json(3, []), json(101, ['a', 'b', 'c'])]);
+  await run.settled();
+  assert.deepEqual(run.delivered, [['a', 'b'], ['a', 'b', 'c']]);
+  assert.deepEqual(params(run.fake.requests[1]), { dc: 'dc1', index: '100', wait: '2s', stale: '' });
+  assert.deepEqual(params(run.fake.requests[2]), { dc: 'dc1' }, 'the leader read is neither stale nor blocking');
+  assert.deepEqual(params(run.fake.requests[3]), { dc: 'dc1', index: '101', wait: '2s', stale: '' });
+  assert.deepEqual(run.errors, []);
+});
+
+test('after a failure too, a fresh answer behind what was seen goes to the leader before it counts', async (t) => {
+  // The failover case: the next agent is a server that has not caught up.
+  const run = await watch(t, [json(100, ['a']), { kind: 'truncated', index: 100 }, json(5, []), json(102, ['a'])]);
+  await run.settled();
+  assert.deepEqual(run.delivered, [['a']], 'the old, empty answer was never delivered');
+  assert.deepEqual(params(run.fake.requests[2]), { dc: 'dc1', stale: '' });
+  assert.deepEqual(params(run.fake.requests[3]), { dc: 'dc1' });
+  assert.equal(run.fake.requests[4]?.query.get('index'), '102');
 });
 
 test('an index of 0 is never used to block: the loop blocks on 1', async (t) => {

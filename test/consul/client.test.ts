@@ -226,6 +226,36 @@ test('a silent agent times out and the next request goes to the next address', a
   assert.equal((await client.get('/v1/status/leader', {})).body, 'ok');
 });
 
+test('a 404 without X-Consul-Index is not Consul\'s "no such key": an error quoting the page', async (t) => {
+  // A real agent's 404 always carries an index; a proxy or a wrong address answers without one.
+  const fake = await startFakeConsul(() => ({ kind: 'text', status: 404, text: 'Not Found' }));
+  const client = new ConsulClient({ addresses: [fake.address] });
+  t.after(async () => {
+    await client.close();
+    await fake.stop();
+  });
+  await assert.rejects(client.get('/v1/health/service/web', {}), {
+    name: 'ConsulError',
+    message: 'GET /v1/health/service/web: 404 Not Found',
+    status: 404,
+  });
+});
+
+test('a 403 says "permission denied" with Consul\'s reason, and never the token', async (t) => {
+  // The message wording only; a real ACL-enabled agent is in test/faults/consul-acl.test.ts.
+  const fake = await startFakeConsul(() => ({ kind: 'text', status: 403, text: 'ACL not found: secret-token-123' }));
+  const client = new ConsulClient({ addresses: [fake.address], token: 'secret-token-123' });
+  t.after(async () => {
+    await client.close();
+    await fake.stop();
+  });
+  await assert.rejects(client.get('/v1/kv/app', {}), {
+    name: 'ConsulError',
+    message: 'GET /v1/kv/app: permission denied by Consul ACLs (403 ACL not found: [redacted]); check the ACL token',
+    status: 403,
+  });
+});
+
 test('a path with a query string is refused: params go separately', async () => {
   const client = new ConsulClient({ addresses: ['127.0.0.1:1'] });
   await assert.rejects(client.get('/v1/health/service/web?passing', {}), /^Error: invalid Consul API path "\/v1\/health\/service\/web\?passing"/);

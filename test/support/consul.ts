@@ -1,6 +1,10 @@
-// Starts a real `consul agent -dev` on free loopback ports for one test file, and stops it.
+// Starts a real Consul agent (`-dev`, or a persistent single server) on free loopback ports for one
+// test file, and stops it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePorts } from './ports.ts';
 import { waitFor } from './wait.ts';
 
@@ -17,8 +21,13 @@ export interface ConsulAgent {
   deleteKey(key: string, recurse?: boolean): Promise<void>;
   /** Stops the agent (SIGKILL when `hard`), as an outage. */
   stop(hard?: boolean): Promise<void>;
-  /** Starts it again on the same ports: a dev agent comes back empty, with its index reset. */
+  /**
+   * Starts it again on the same ports: a dev agent comes back empty, with its index reset; a
+   * persistent one comes back with its catalog, registrations and index.
+   */
   restart(): Promise<void>;
+  /** Stops it for good and removes the directories it made. */
+  destroy(): Promise<void>;
 }
 
 export interface ConsulAgentOptions {
@@ -28,22 +37,34 @@ export interface ConsulAgentOptions {
   config?: Record<string, string>;
   /** Headers (e.g. an ACL token) that `api` sends on every call. */
   headers?: Record<string, string>;
+  /**
+   * A single server with a data directory (`-server -bootstrap-expect=1`) instead of `-dev`: like
+   * a production agent, it keeps its catalog, its own registrations and its index over a restart.
+   */
+  persistent?: boolean;
 }
 
 export async function startConsul(options: ConsulAgentOptions = {}): Promise<ConsulAgent> {
   const bind = options.bind ?? '127.0.0.1';
   const [http, dns, serfLan, serfWan, server, grpc] = await freePorts(6, bind);
+  const dirs: string[] = [];
+  const tempDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drcon-consul-'));
+    dirs.push(dir);
+    return dir;
+  };
+  // A fast Raft (as -dev has) keeps a persistent server's start and restart to about a second.
+  const mode = options.persistent
+    ? ['-server', '-bootstrap-expect=1', `-data-dir=${tempDir()}`, '-hcl=performance { raft_multiplier = 1 }']
+    : ['-dev'];
   const args = [
-    'agent', '-dev', `-bind=${bind}`, `-client=${bind}`, `-node=drcon-test-${http}`,
+    'agent', ...mode, `-bind=${bind}`, `-client=${bind}`, `-node=drcon-test-${http}`,
     `-http-port=${http}`, `-dns-port=${dns}`, `-serf-lan-port=${serfLan}`,
     `-serf-wan-port=${serfWan}`, `-server-port=${server}`, `-grpc-port=${grpc}`,
     '-log-level=warn', ...(options.extraArgs ?? []),
   ];
   if (options.config) {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const dir = mkdtempSync(join(tmpdir(), 'drcon-consul-'));
+    const dir = tempDir();
     for (const [name, content] of Object.entries(options.config)) writeFileSync(join(dir, name), content);
     args.push(`-config-dir=${dir}`);
   }
@@ -104,5 +125,9 @@ export async function startConsul(options: ConsulAgentOptions = {}): Promise<Con
     deleteKey: async (key, recurse = false) => { await api('DELETE', `/v1/kv/${key}${recurse ? '?recurse' : ''}`); },
     stop,
     restart: async () => { await stop(); await start(); },
+    destroy: async () => {
+      await stop();
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
