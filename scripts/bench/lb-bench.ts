@@ -1,0 +1,266 @@
+// B. `drcon lb`: a real Consul dev agent, drcon lb (running its Nginx) and HTTP backends, all as
+// separate processes on loopback. Measures how soon a registered instance gets traffic, how many
+// Nginx reloads a burst costs, and throughput against the same Nginx with a static upstream.
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { checkNginxConfig } from '../../src/lb/nginx-check.ts';
+import { resolveNginxBinary } from '../../src/lb/nginx-binary.ts';
+import { startBackend } from '../../test/support/backend.ts';
+import { startConsul, type ConsulAgent } from '../../test/support/consul.ts';
+import { freePort } from '../../test/support/ports.ts';
+import { waitFor } from '../../test/support/wait.ts';
+import { startBackendProcess, type BackendProcess } from './backend-process.ts';
+import { Cleanups } from './cleanups.ts';
+import { maximum, percentile, type Figure, type Section } from './figures.ts';
+import { startLb, type LbProcess } from './lb-process.ts';
+import { LbPoller } from './lb-poller.ts';
+import { loadTool, type LoadResult, type LoadTool } from './load.ts';
+import type { BenchContext, BenchMode } from './mode.ts';
+import { newWorkerStarted, workerPids, WorkerGenerations } from './nginx-workers.ts';
+import { processUsage } from './process-usage.ts';
+import { startStaticNginx, type StaticNginxOptions } from './static-nginx.ts';
+
+const service = 'web';
+const latencyChanges = 20;
+const burstChanges = 200;
+const loadSeconds = 5;
+const warmUpSeconds = 1;
+const checkSamples = 10;
+/** After a deregistration, before the next change: drcon's default min-interval (200 ms) and a reload. */
+const settleMs = 400;
+
+export const lbBench: BenchMode = {
+  flag: 'lb',
+  describe: 'B. drcon lb: register→first request served, reloads per burst, requests/s vs static Nginx',
+  byDefault: true,
+  async run(context) {
+    const cleanups = new Cleanups();
+    try {
+      return await measure(context, cleanups);
+    } finally {
+      await cleanups.run();
+    }
+  },
+};
+
+async function measure(context: BenchContext, cleanups: Cleanups): Promise<Section> {
+  const { progress } = context;
+  const figures: Figure[] = [];
+  const notes: string[] = [];
+  const root = mkdtempSync(join(tmpdir(), 'drcon-bench-lb-'));
+  chmodSync(root, 0o711); // Nginx workers (another user when run as root) pass through it
+  cleanups.defer(() => rmSync(root, { recursive: true, force: true }));
+  const load = await loadTool(context); // before anything runs: an install may take a while
+
+  progress('B: starting consul agent -dev and a backend');
+  const consul = await startConsul();
+  cleanups.defer(() => consul.stop());
+  const base = await startBackendProcess('base');
+  cleanups.defer(() => base.stop());
+  await register(consul, 'base', base.port);
+
+  progress('B: starting drcon lb');
+  const lb = startLb({ consulAddress: consul.address, service, port: await freePort(), dir: join(root, 'lb') });
+  cleanups.defer(() => lb.stop());
+  await waitFor('drcon lb serving base', async () => (await fetch(lb.url).then((r) => r.text())).trim() === 'base', { timeoutMs: 30_000 });
+
+  const latency = await registerToFirstAnswer(consul, lb, progress);
+  const checks = await nginxCheckCosts(lb);
+  figures.push(
+    { id: 'register_to_traffic_p50_ms', label: `register returned → first request served by it, p50 (${latency.samples.length} changes)`, value: percentile(latency.samples, 50), unit: 'ms' },
+    { id: 'register_to_traffic_p99_ms', label: 'register returned → first request served by it, p99', value: percentile(latency.samples, 99), unit: 'ms' },
+    { id: 'register_to_traffic_max_ms', label: 'register returned → first request served by it, max', value: maximum(latency.samples), unit: 'ms' },
+    { id: 'stage_register_to_new_workers_p50_ms', label: '  stage: register returned → new Nginx workers running, p50', value: percentile(latency.reloads, 50), unit: 'ms' },
+    { id: 'stage_nginx_check_p50_ms', label: '  stage: one `nginx -t` of the config, p50', value: percentile(checks, 50), unit: 'ms' },
+    { id: 'stage_new_workers_to_traffic_p50_ms', label: '  stage: new workers running → first request served by the instance, p50', value: percentile(latency.afterReload, 50), unit: 'ms' },
+  );
+  notes.push(
+    `traffic latency: one client polling the balancer back to back on a keep-alive connection; ${latency.pollErrors} of ${latency.polls} polls failed (connections closed by old workers at a reload); new workers seen in /proc`,
+  );
+  if (latency.samples.length < latencyChanges) notes.push(`${latencyChanges - latency.samples.length} new instances got no request within 5 s`);
+
+  progress('B: throughput');
+  const two = await startBackendProcess('two');
+  cleanups.defer(() => two.stop());
+  await register(consul, 'two', two.port);
+  await waitFor('both backends served', async () => {
+    const names = new Set<string>();
+    for (let i = 0; i < 6; i++) names.add((await fetch(lb.url).then((r) => r.text())).trim());
+    return names.has('base') && names.has('two');
+  });
+  await sleep(settleMs);
+  const throughput = await compareThroughput(lb, [base, two], root, load, cleanups, progress);
+  figures.push(
+    { id: 'rps_drcon_lb', label: 'requests/s through drcon lb (2 backends)', value: throughput.lb, unit: 'req/s' },
+    { id: 'rps_static_nginx', label: 'requests/s, same Nginx and backends, static upstream', value: throughput.drained, unit: 'req/s' },
+    { id: 'rps_ratio_lb_to_static', label: 'drcon lb / static', value: throughput.lb / throughput.drained, unit: '×' },
+    { id: 'rps_static_nginx_own_session', label: '  static, Nginx in a session of its own (as drcon starts it)', value: throughput.ownSession, unit: 'req/s' },
+    { id: 'rps_ratio_lb_to_static_own_session', label: '  drcon lb / static in a session of its own', value: throughput.lb / throughput.ownSession, unit: '×' },
+    { id: 'rps_static_nginx_devnull', label: '  static, access log to /dev/null instead of a drained FIFO', value: throughput.devnull, unit: 'req/s' },
+    { id: 'drcon_cpu_during_load_percent', label: 'drcon process CPU while under load (relaying the access log)', value: throughput.drconCpuPercent, unit: '%' },
+  );
+  notes.push(
+    `load: ${load.description}; after a ${warmUpSeconds} s warm-up, runs of ${loadSeconds} s alternate static, lb, static in its own session, twice, then static to /dev/null; figures of two runs are their means: ${throughput.runs}`,
+    'every backend is a separate Node process; wrk, Nginx and the backends share this machine\'s CPUs, so the figures compare setups, they do not rate Nginx',
+    `access log: drcon lb's Nginx writes it to a FIFO that drcon reads and copies to its stdout, which the bench reads and discards (${(lb.accessLogBytes() / 2 ** 20).toFixed(1)} MiB in all); the static Nginx writes to the same kind of FIFO, read by the bench directly`,
+    `failed or non-2xx requests under load: ${throughput.failures}`,
+  );
+
+  progress(`B: burst of ${burstChanges} registrations`);
+  const burst = await burstReloads(consul, lb);
+  figures.push(
+    { id: 'burst_reloads', label: `burst of ${burstChanges} changes: Nginx reloads (configs written and passed nginx -t)`, value: burst.reloads, unit: 'reloads', target: { atMost: 8 } },
+    { id: 'burst_worker_generations', label: 'burst: new Nginx worker generations seen (cross-check)', value: burst.generations, unit: 'gens' },
+    { id: 'burst_final_config_ms', label: 'burst: last change returned → final app.conf in place', value: burst.finalConfigMs, unit: 'ms' },
+  );
+  notes.push(
+    `reloads counted from drcon's log: each "rendered" line is one app.conf written; it is checked with nginx -t and, when it passes, Nginx gets SIGHUP (${burst.checkFailures} checks failed); cross-checked by new worker PIDs under the Nginx master (${burst.workersPerGeneration} workers per generation)`,
+    'drcon lb flags: defaults (-min-interval 200ms, no -wait, status server on)',
+  );
+
+  const usage = processUsage(lb.pid);
+  figures.push(
+    { id: 'lb_rss_mb', label: 'drcon lb RSS at the end (Nginx not included)', value: usage.rssBytes / 2 ** 20, unit: 'MiB' },
+    { id: 'lb_cpu_total_s', label: 'drcon lb CPU over the whole run (own)', value: usage.cpuMs / 1000, unit: 's' },
+  );
+  if (!lb.running()) throw new Error(`drcon lb exited: ${lb.log().slice(-500)}`);
+  return { id: 'lb', title: 'B. drcon lb', figures, notes };
+}
+
+function register(consul: ConsulAgent, id: string, port: number): Promise<void> {
+  return consul.registerService({ ID: id, Name: service, Address: '127.0.0.1', Port: port });
+}
+
+/** Each change: a new backend registered (timed until it answers through Nginx), then removed. */
+async function registerToFirstAnswer(consul: ConsulAgent, lb: LbProcess, progress: (message: string) => void) {
+  const poller = new LbPoller(lb.url);
+  try {
+    return await timeChanges(consul, lb, poller, progress);
+  } finally {
+    await poller.close();
+  }
+}
+
+async function timeChanges(consul: ConsulAgent, lb: LbProcess, poller: LbPoller, progress: (message: string) => void) {
+  const samples: number[] = [];
+  const reloads: number[] = [];
+  const afterReload: number[] = [];
+  let polls = 0;
+  let pollErrors = 0;
+  for (let change = 0; change < latencyChanges; change++) {
+    if (change % 5 === 0) progress(`B: traffic latency change ${change + 1}/${latencyChanges}`);
+    const name = `new-${change}`;
+    const backend = await startBackend(name);
+    const master = Number(readFileSync(lb.nginxPidFile, 'utf8'));
+    const workersBefore = new Set(workerPids(master));
+    // The poller runs before and during the change, as a client would.
+    const answered = poller.firstAnswerFrom(name, 5_000);
+    await register(consul, name, backend.port);
+    const registeredAt = performance.now();
+    const [first, reloadedAt] = await Promise.all([answered, newWorkerStarted(master, workersBefore, 5_000)]);
+    if (first) {
+      samples.push(first.at - registeredAt);
+      polls += first.requests;
+      pollErrors += first.errors;
+    }
+    if (reloadedAt !== undefined) reloads.push(reloadedAt - registeredAt);
+    if (first && reloadedAt !== undefined) afterReload.push(first.at - reloadedAt);
+    await consul.deregisterService(name);
+    await sleep(settleMs);
+    await backend.close();
+  }
+  return { samples, reloads, afterReload, polls, pollErrors };
+}
+
+/** Milliseconds per `nginx -t` of drcon's live Nginx directory, as drcon runs it before each reload. */
+async function nginxCheckCosts(lb: LbProcess): Promise<number[]> {
+  const layout = { dir: lb.dir, mainConfig: join(lb.dir, 'nginx.conf'), appConfig: lb.appConfig, pidFile: lb.nginxPidFile, nginx: await resolveNginxBinary() };
+  const costs: number[] = [];
+  for (let sample = 0; sample < checkSamples; sample++) {
+    const started = performance.now();
+    const verdict = await checkNginxConfig(layout);
+    if (!verdict.ok) throw new Error(`nginx -t failed on drcon's directory: ${verdict.error}`);
+    costs.push(performance.now() - started);
+  }
+  return costs;
+}
+
+interface LoadTarget {
+  readonly name: string;
+  readonly url: string;
+}
+
+async function compareThroughput(lb: LbProcess, backends: BackendProcess[], root: string, load: LoadTool, cleanups: Cleanups, progress: (message: string) => void) {
+  const ports = backends.map((backend) => backend.port);
+  const startStatic = async (name: string, options: StaticNginxOptions): Promise<LoadTarget> => {
+    const nginx = await startStaticNginx(join(root, `static-${name.replace(/\W+/g, '-')}`), await freePort(), ports, options);
+    cleanups.defer(() => nginx.stop());
+    await waitFor('static nginx serving', async () => (await fetch(nginx.url)).status === 200);
+    return { name, url: nginx.url };
+  };
+  const lbTarget: LoadTarget = { name: 'drcon lb', url: lb.url };
+  const drained = await startStatic('static', { sink: 'drained', ownSession: false });
+  const ownSession = await startStatic('static, own session', { sink: 'drained', ownSession: true });
+  const devnull = await startStatic('static, /dev/null', { sink: 'devnull', ownSession: false });
+
+  progress(`B: warming up (${warmUpSeconds} s on each)`);
+  for (const target of [drained, lbTarget, ownSession]) await load.run(target.url, warmUpSeconds);
+  const results: { name: string; result: LoadResult }[] = [];
+  let drconCpuMs = 0;
+  let lbLoadMs = 0;
+  // Alternating, so that a change in what else the machine does is shared out between setups.
+  for (const target of [drained, lbTarget, ownSession, drained, lbTarget, ownSession, devnull]) {
+    progress(`B: load on ${target.name} (${loadSeconds} s)`);
+    const before = processUsage(lb.pid).cpuMs;
+    const startedAt = performance.now();
+    const result = await load.run(target.url, loadSeconds);
+    if (target === lbTarget) {
+      drconCpuMs += processUsage(lb.pid).cpuMs - before;
+      lbLoadMs += performance.now() - startedAt;
+    }
+    results.push({ name: target.name, result });
+  }
+  const mean = (target: LoadTarget) => {
+    const rates = results.filter((entry) => entry.name === target.name).map((entry) => entry.result.requestsPerSecond);
+    return rates.reduce((sum, rate) => sum + rate, 0) / rates.length;
+  };
+  return {
+    lb: mean(lbTarget),
+    drained: mean(drained),
+    ownSession: mean(ownSession),
+    devnull: mean(devnull),
+    drconCpuPercent: (drconCpuMs / lbLoadMs) * 100,
+    failures: results.reduce((sum, { result }) => sum + result.errors + result.badStatus, 0),
+    runs: results.map(({ name, result }) => `${name} ${Math.round(result.requestsPerSecond)}${result.p99Ms === undefined ? '' : ` (p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms)`}`).join('; '),
+  };
+}
+
+async function burstReloads(consul: ConsulAgent, lb: LbProcess) {
+  const workers = new WorkerGenerations(Number(readFileSync(lb.nginxPidFile, 'utf8')));
+  workers.start();
+  const logStart = lb.log().length;
+  const ports = Array.from({ length: burstChanges }, (_, index) => 20_000 + index);
+  // Nothing listens on these ports and no request is sent while they are registered: only the
+  // configuration matters here.
+  for (const port of ports) await register(consul, `burst-${port}`, port);
+  const lastChangeAt = performance.now();
+  const complete = () => {
+    const config = readFileSync(lb.appConfig, 'utf8');
+    return ports.every((port) => config.includes(`server 127.0.0.1:${port};`));
+  };
+  await waitFor('final burst config', complete, { timeoutMs: 30_000, intervalMs: 2 });
+  const finalConfigMs = performance.now() - lastChangeAt;
+  // Then quiet: no new "rendered" line for 1.5 s.
+  const rendered = () => (lb.log().slice(logStart).match(/ rendered /g) ?? []).length;
+  let count = rendered();
+  let changedAt = performance.now();
+  while (performance.now() - changedAt < 1_500) {
+    await sleep(50);
+    if (rendered() !== count) (count = rendered(), changedAt = performance.now());
+  }
+  const checkFailures = (lb.log().slice(logStart).match(/check failed/g) ?? []).length;
+  const generations = workers.stop();
+  return { reloads: count - checkFailures, checkFailures, finalConfigMs, generations: generations.generations, workersPerGeneration: generations.workersPerGeneration };
+}

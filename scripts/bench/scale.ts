@@ -1,0 +1,283 @@
+// S. `--scale`: one template over the whole catalog (an edge balancer's upstreams), with 100,
+// 1,000 and 3,000 services of ten instances each in a real Consul server (a single persistent
+// server, not -dev: -dev pretty-prints every answer), drcon as its own process. Per size: time to
+// the first (complete) file, peak connections to the agent, requests a minute at idle, the
+// latency of single changes (register→file, deregister→file, critical→file, passing→file), RSS
+// and idle CPU. Then the same at 1,000 services with tag and `any` filters, and a `tree` over
+// 10,000 keys. drcon talks to Consul through a counting TCP proxy (one loopback hop).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { endpointOf } from '../../src/consul/client.ts';
+import { startConsul, type ConsulAgent } from '../../test/support/consul.ts';
+import { startDrcon } from '../../test/support/drcon.ts';
+import { Cleanups } from './cleanups.ts';
+import { percentile, type Figure, type Section } from './figures.ts';
+import type { BenchContext, BenchMode } from './mode.ts';
+import { processUsage } from './process-usage.ts';
+import { BenchCatalog } from './scale-catalog.ts';
+import { occurrences, RenderedFile } from './scale-output.ts';
+import { startCountingProxy, type CountingProxy } from './scale-proxy.ts';
+import { sampleConnections } from './scale-sockets.ts';
+
+const sizes = [100, 1_000, 3_000];
+const filteredAt = 1_000;
+const kvKeys = 10_000;
+/**
+ * Long enough for every blocking query to come back at least once (Consul holds one 60 s plus up
+ * to 1/16 of that) — for the three sizes; the filter and KV runs only check CPU over a short one.
+ */
+const idleSeconds = 65;
+const shortIdleSeconds = 10;
+/** Each cycle: register, critical, deregister, passing — four single changes. */
+const cycles = 8;
+const settleMs = 100;
+const changeTimeoutMs = 10_000;
+const firstRenderTimeoutMs = 60_000;
+
+const catalogTemplate = (serviceCall: string) =>
+  `{{#each (services)}}upstream {{Name}} { {{#each ${serviceCall}}}server {{Address}}:{{Port}};{{else}}server 127.0.0.1:65535;{{/each}} }\n{{/each}}`;
+
+export const scaleBench: BenchMode = {
+  flag: 'scale',
+  describe: 'S. scale: a template over 100/1,000/3,000 services × 10 instances; connections, idle requests, change latency',
+  byDefault: false,
+  async run(context) {
+    const cleanups = new Cleanups();
+    try {
+      return await measure(context, cleanups);
+    } finally {
+      await cleanups.run();
+    }
+  },
+};
+
+interface Change {
+  kind: string;
+  apply(): Promise<void>;
+}
+
+interface Scenario {
+  id: string;
+  label: string;
+  idleSeconds: number;
+  template: string;
+  /** Whether a version of the file is complete: every upstream (or key) there. */
+  isComplete(text: string): boolean;
+  /** Whether the file shows the catalog as it is now (called after each change is made). */
+  current(): (text: string) => boolean;
+  changes: Change[];
+}
+
+async function measure({ progress }: BenchContext, cleanups: Cleanups): Promise<Section> {
+  const figures: Figure[] = [];
+  const notes: string[] = [];
+  progress('S: starting a single persistent Consul server');
+  const consul = await startConsul({ persistent: true });
+  cleanups.defer(() => consul.destroy());
+  const proxy = await startCountingProxy('127.0.0.1', Number(consul.address.split(':').at(-1)));
+  cleanups.defer(() => proxy.close());
+  const catalog = new BenchCatalog(consul.api);
+
+  for (const size of sizes) {
+    const started = performance.now();
+    await catalog.growTo(size);
+    progress(`S: ${size} services × 10 instances registered (${Math.round(performance.now() - started)} ms)`);
+    const label = `${size.toLocaleString('en')} services`;
+    const scenario: Scenario = {
+      id: `s${size}`,
+      label,
+      idleSeconds,
+      template: catalogTemplate('(service Name)'),
+      isComplete: (text) => occurrences(text, 'upstream ') === size + 1, // + the agent's own "consul"
+      current: () => {
+        const passing = catalog.passing;
+        return (text) => occurrences(text, 'server 10.1') === passing;
+      },
+      changes: singleChanges(catalog, size),
+    };
+    await runScenario(scenario, { progress, proxy, figures, notes, cleanups });
+
+    if (size === filteredAt) {
+      // With `any`, a check turning critical changes nothing: only registrations count here.
+      const filtered: Scenario = {
+        id: `s${size}_filters`,
+        label: `${label}, tag="bench" filter="any"`,
+        idleSeconds: shortIdleSeconds,
+        template: catalogTemplate('(service Name tag="bench" filter="any")'),
+        isComplete: scenario.isComplete,
+        current: scenario.current,
+        changes: singleChanges(catalog, size).filter((change) => change.kind === 'register' || change.kind === 'deregister'),
+      };
+      await runScenario(filtered, { progress, proxy, figures, notes, cleanups });
+    }
+  }
+
+  progress(`S: writing ${kvKeys.toLocaleString('en')} keys`);
+  await putKeys(consul, kvKeys);
+  const values = new Map<string, string>();
+  const keyName = (index: number) => `key-${String(index).padStart(5, '0')}`;
+  const tree: Scenario = {
+    id: 'kv_tree',
+    label: `tree over ${kvKeys.toLocaleString('en')} keys`,
+    idleSeconds: shortIdleSeconds,
+    template: '{{#each (tree "bench-kv")}}{{Key}} {{Value}}\n{{/each}}',
+    isComplete: (text) => occurrences(text, '\n') === kvKeys,
+    current: () => {
+      const expected = [...values].map(([key, value]) => `${key} ${value}\n`);
+      return (text) => expected.every((line) => text.includes(line));
+    },
+    changes: Array.from({ length: 2 * cycles }, (_, index) => ({
+      kind: 'put',
+      apply: async () => {
+        const key = keyName((index * 4_999) % kvKeys);
+        values.set(key, `changed-${index}`);
+        await consul.putKey(`bench-kv/${key}`, `changed-${index}`);
+      },
+    })),
+  };
+  await runScenario(tree, { progress, proxy, figures, notes, cleanups });
+
+  notes.push(
+    'drcon reaches Consul through a counting TCP proxy in the bench process (one loopback hop per request); ' +
+      'connections are sampled every 20 ms from the OS socket table (drcon\'s socket inodes whose remote port is the proxy\'s), ' +
+      'and the proxy counts every connection exactly ("proxy" figures); each drcon connection is one agent connection.',
+    `latency: from the Consul write returning to inotify reporting the renamed file whose content shows the change; ${cycles * 4} single changes per size (register, critical, deregister, passing in turn), ${settleMs} ms apart`,
+    `idle: ${idleSeconds} s without changes (${shortIdleSeconds} s for the filter and KV runs), starting 2 s after the first render; requests a minute scaled from that window`,
+    'first render: from spawning drcon (Node start and module loading included) to the complete file',
+  );
+  return { id: 'scale', title: scaleBench.describe, figures, notes };
+}
+
+function singleChanges(catalog: BenchCatalog, size: number): Change[] {
+  const changes: Change[] = [];
+  for (let cycle = 0; cycle < cycles; cycle += 1) {
+    // Spread over the catalog; a different service for the instance and for the check.
+    const registered = (cycle * 7_919) % size;
+    const checked = (cycle * 104_729 + 1) % size;
+    changes.push(
+      { kind: 'register', apply: () => catalog.registerInstance(registered) },
+      { kind: 'critical', apply: () => catalog.setCheck(checked, 'critical') },
+      { kind: 'deregister', apply: () => catalog.deregisterInstance() },
+      { kind: 'passing', apply: () => catalog.setCheck(checked, 'passing') },
+    );
+  }
+  return changes;
+}
+
+interface Run {
+  progress(message: string): void;
+  proxy: CountingProxy;
+  figures: Figure[];
+  notes: string[];
+  cleanups: Cleanups;
+}
+
+async function runScenario(scenario: Scenario, { progress, proxy, figures, notes, cleanups }: Run): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'drcon-bench-scale-'));
+  cleanups.defer(() => rmSync(dir, { recursive: true, force: true }));
+  const source = join(dir, 'upstreams.hbs');
+  const output = join(dir, 'upstreams.conf');
+  writeFileSync(source, scenario.template);
+  const file = new RenderedFile(output, scenario.isComplete);
+  cleanups.defer(() => file.close());
+
+  progress(`S: ${scenario.label}: starting drcon render`);
+  proxy.resetPeak();
+  const requestsBefore = proxy.requests.length;
+  const spawnedAt = performance.now();
+  const drcon = startDrcon(['render', '-consul-addr', proxy.address, '-template', `${source}:${output}`]);
+  cleanups.defer(() => drcon.stop());
+  const pid = drcon.process.pid!;
+  const sockets = sampleConnections(pid, proxy.port, 20);
+  cleanups.defer(() => sockets.stop());
+
+  const firstAt = await file.next(scenario.current(), firstRenderTimeoutMs);
+  const figure = (name: string, labelText: string, value: number | undefined, unit: string, target?: Figure['target']) =>
+    figures.push({ id: `${scenario.id}_${name}`, label: `${scenario.label}: ${labelText}`, value, unit, target });
+  figure('first_render_ms', 'first render', firstAt === undefined ? undefined : firstAt - spawnedAt, 'ms', { atMost: 2000 });
+  if (firstAt === undefined) {
+    notes.push(`${scenario.label}: no complete file within ${firstRenderTimeoutMs} ms; drcon said: ${drcon.output().slice(-500)}`);
+    await drcon.stop();
+    sockets.stop();
+    return;
+  }
+  const startupRequests = proxy.requests.length - requestsBefore;
+
+  await sleep(2_000);
+  const { idleSeconds } = scenario;
+  progress(`S: ${scenario.label}: ${idleSeconds} s idle`);
+  const idleRequestsFrom = proxy.requests.length;
+  const idleStart = processUsage(pid);
+  await sleep(idleSeconds * 1_000);
+  const idleEnd = processUsage(pid);
+  const idleRequests = proxy.requests.slice(idleRequestsFrom);
+  const changeRequestsFrom = proxy.requests.length;
+
+  progress(`S: ${scenario.label}: ${scenario.changes.length} single changes`);
+  const latencies = new Map<string, number[]>();
+  let missed = 0;
+  for (const change of scenario.changes) {
+    await change.apply();
+    const madeAt = performance.now();
+    const shownAt = await file.next(scenario.current(), changeTimeoutMs);
+    if (shownAt === undefined) missed += 1;
+    else latencies.set(change.kind, [...(latencies.get(change.kind) ?? []), Math.max(0, shownAt - madeAt)]);
+    await sleep(settleMs);
+  }
+  const end = processUsage(pid);
+  const changeRequests = proxy.requests.slice(changeRequestsFrom);
+  sockets.stop();
+  await drcon.stop();
+  file.close();
+
+  const all = [...latencies.values()].flat();
+  figure('peak_connections', 'peak connections (socket table)', sockets.peak, '', { atMost: 32 });
+  figure('peak_connections_proxy', 'peak connections (proxy)', proxy.peakConnections, '', { atMost: 32 });
+  figure('idle_requests_per_min', 'requests a minute at idle', (idleRequests.length * 60) / idleSeconds, '/min', { atMost: 120 });
+  figure('latency_p50_ms', 'single change p50', percentile(all, 50), 'ms', { atMost: 20 });
+  figure('latency_p99_ms', 'single change p99', percentile(all, 99), 'ms', { atMost: 100 });
+  figure('rss_mb', 'RSS at the end', end.rssBytes / 2 ** 20, 'MB', { atMost: 120 });
+  figure('peak_rss_mb', 'peak RSS', end.peakRssBytes / 2 ** 20, 'MB', { atMost: 120 });
+  figure('idle_cpu_percent', 'idle CPU', ((idleEnd.cpuMs - idleStart.cpuMs) / (idleSeconds * 1_000)) * 100, '% of a core', { atMost: 1 });
+  figure('incomplete_files', 'incomplete files written', file.incomplete, '', { atMost: 0 });
+
+  const byKind = [...latencies].map(([kind, samples]) => `${kind} p50 ${round(percentile(samples, 50))} / max ${round(Math.max(...samples))} ms (${samples.length})`);
+  notes.push(
+    `${scenario.label}: ${byKind.join('; ')}${missed > 0 ? `; ${missed} changes not shown within ${changeTimeoutMs} ms` : ''}; ` +
+      `${file.versions} file versions read; ${startupRequests} requests up to the first render; ` +
+      `idle requests: ${summarisePaths(idleRequests.map((request) => request.path)) || 'none'}; ` +
+      `requests during the changes: ${summarisePaths(changeRequests.map((request) => request.path))}`,
+  );
+}
+
+async function putKeys(consul: ConsulAgent, count: number): Promise<void> {
+  const ops = Array.from({ length: count }, (_, index) => ({
+    KV: { Verb: 'set', Key: `bench-kv/key-${String(index).padStart(5, '0')}`, Value: Buffer.from(`value-${index}`).toString('base64') },
+  }));
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < ops.length) {
+        const batch = ops.slice(next, next + 64);
+        next += 64;
+        await consul.api('PUT', '/v1/txn', batch);
+      }
+    }),
+  );
+}
+
+/** "/v1/health/state ×2, /v1/health/service ×40" (by endpoint: names and query strings dropped). */
+function summarisePaths(paths: string[]): string {
+  const counts = new Map<string, number>();
+  for (const path of paths) {
+    const endpoint = endpointOf(path.split('?')[0]!);
+    counts.set(endpoint, (counts.get(endpoint) ?? 0) + 1);
+  }
+  return [...counts].map(([path, count]) => `${path} ×${count}`).join(', ');
+}
+
+function round(value: number | undefined): string {
+  return value === undefined ? 'n/a' : value < 10 ? value.toFixed(1) : String(Math.round(value));
+}
