@@ -31,6 +31,12 @@ export interface ChildStartOptions {
    */
   output?: 'inherit' | 'log' | { stdoutFd: number };
   logger?: Logger;
+  /**
+   * Start the child in a session of its own (default). Off for Nginx in `drcon lb`: Linux's
+   * scheduler gives each session an equal share of the CPU (autogroups), so a session of its own
+   * would halve Nginx's share against clients and backends on the same host.
+   */
+  newSession?: boolean;
   /** The whole environment of the child; default: drcon's. */
   env?: NodeJS.ProcessEnv;
   cwd?: string;
@@ -51,7 +57,7 @@ export class ChildSupervisor {
     if (file === undefined || file === '') throw new Error('cannot start a child: empty command');
     const output = options.output ?? 'inherit';
     const child = spawn(file, args, {
-      detached: true,
+      detached: options.newSession ?? true,
       stdio: output === 'inherit' ? 'inherit' : output === 'log' ? ['ignore', 'pipe', 'pipe'] : ['ignore', output.stdoutFd, 'inherit'],
       env: options.env,
       cwd: options.cwd,

@@ -74,7 +74,7 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
       const lifecycle = new ChildLifecycle(nginx, logger);
       const startNginx = () => {
         clearTimeout(startTimer);
-        return lifecycle.start([layout.nginx, ...nginxArgs(layout)], { output: { stdoutFd: nginxStdout.fd }, logger });
+        return lifecycle.start([layout.nginx, ...nginxArgs(layout)], { output: { stdoutFd: nginxStdout.fd }, logger, newSession: false });
       };
       const startTimer = setTimeout(() => {
         logger.warn('no complete render yet; starting nginx with the 503 placeholder');
