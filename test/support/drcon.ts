@@ -2,9 +2,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { waitFor } from './wait.ts';
 
-export const drconMain = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+/**
+ * The drcon entry point: the TypeScript source (Node strips the types), or the built one when
+ * DRCON_MAIN names it — the bench measures what ships, dist/main.js.
+ */
+export const drconMain = process.env.DRCON_MAIN ? resolve(process.env.DRCON_MAIN) : fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
 export interface DrconRun {
   code: number | null;
