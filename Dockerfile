@@ -31,8 +31,10 @@ ENV NODE_ENV=production \
     CONSUL=consul:8500 \
     NGINX_DIR=/var/lib/drcon
 EXPOSE 80
-# drcon's status server: healthy once Nginx runs with a rendered configuration. Slim images have
-# no curl, so Node asks.
+# drcon's status server (GET /health): healthy when every watch has data, Consul answers and the
+# last render, nginx -t and reload succeeded. It listens on 127.0.0.1:9600 unless STATUS_ADDR says
+# otherwise; the check follows STATUS_ADDR's port and passes when it is off. Slim images have no
+# curl, so Node asks.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:9600/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "const a = (process.env.STATUS_ADDR || '127.0.0.1:9600').trim(); if (a.toLowerCase() === 'off') process.exit(0); fetch('http://127.0.0.1:' + a.slice(a.lastIndexOf(':') + 1) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["tini", "--", "node", "/app/dist/main.js", "lb"]

@@ -1,6 +1,8 @@
 // `npm run bench`: drcon against a real Consul dev agent (and real Nginx) as separate processes,
 // printing the figures beside their targets. Flags:
-//   --render, --lb   run only the modes named (default: every mode marked byDefault)
+//   --render, --lb, --scale
+//                    run only the modes named (default: every mode marked byDefault; --scale
+//                    takes about 5 minutes and runs only when named)
 //   --json FILE      also write the figures as JSON
 //   --no-install     never apt-get install a missing load tool (wrk); use the Node load loop
 import { spawnSync } from 'node:child_process';
@@ -14,8 +16,9 @@ import { formatReport } from './bench/report.ts';
 import { renderBench } from './bench/render-bench.ts';
 import { lbBench } from './bench/lb-bench.ts';
 import { scaleBench } from './bench/scale.ts';
+import { soakBench } from './bench/soak.ts';
 
-const modes: BenchMode[] = [renderBench, lbBench, scaleBench];
+const modes: BenchMode[] = [renderBench, lbBench, scaleBench, soakBench];
 
 function usage(): string {
   return [

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startConsul, type ConsulAgent } from '../test/support/consul.ts';
 import { startBackend, type Backend } from '../test/support/backend.ts';
 import { waitFor } from '../test/support/wait.ts';
+import { nginxSettled } from '../test/support/nginx.ts';
 import { freePort } from '../test/support/ports.ts';
 import { parseDemoArgs, usage, type DemoOptions } from './demo/options.ts';
 import { chooseListenPort } from './demo/listen-port.ts';
@@ -40,6 +41,8 @@ interface Demo {
   consul: ConsulAgent;
   /** "http://127.0.0.1:PORT/" of the load balancer. */
   lbUrl: string;
+  /** The load balancer's Nginx directory (its pid file tells when a reload has settled). */
+  dir: string;
 }
 
 process.exit(await main());
@@ -106,7 +109,7 @@ async function run(
 ): Promise<void> {
   say('drcon demo: the DR CoN walkthrough on this machine, without Docker.');
   say();
-  const { consul, lbUrl } = await startServices(options, workDir, logFile, cleanups, fail);
+  const { consul, lbUrl, dir } = await startServices(options, workDir, logFile, cleanups, fail);
   heading('The load balancer is up. Try it yourself, from another terminal:');
   say();
   say(`    curl ${lbUrl}`);
@@ -119,7 +122,7 @@ async function run(
   const first = await startDemoBackend('simple-1', cleanups);
   heading(`Step 2. Start backend simple-1 on ${host}:${first.port} and register it with Consul:`);
   await register(consul, first);
-  let took = await waitForChange(lbUrl, 'simple-1 answering', async () => (await httpGet(lbUrl)).body === 'simple-1');
+  let took = await waitForChange(lbUrl, 'simple-1 answering', async () => (await httpGet(lbUrl)).body === 'simple-1', dir);
   say(`  drcon saw the change, rendered the new app.conf, checked it and reloaded Nginx (${took}):`);
   await showRequests(lbUrl, 3);
   say();
@@ -127,7 +130,7 @@ async function run(
   const second = await startDemoBackend('simple-2', cleanups);
   heading(`Step 3. Start backend simple-2 on ${host}:${second.port} and register it as well:`);
   await register(consul, second);
-  took = await waitForChange(lbUrl, 'simple-2 answering', async () => (await httpGet(lbUrl)).body === 'simple-2');
+  took = await waitForChange(lbUrl, 'simple-2 answering', async () => (await httpGet(lbUrl)).body === 'simple-2', dir);
   say(`  Nginx now balances over both instances (${took}):`);
   await showRequests(lbUrl, 6, ['simple-1', 'simple-2']);
   say();
@@ -138,7 +141,7 @@ async function run(
   took = await waitForChange(lbUrl, 'simple-1 out of rotation', async () => {
     for (let i = 0; i < 4; i++) if ((await httpGet(lbUrl)).body !== 'simple-2') return false;
     return true;
-  });
+  }, dir);
   const hitsBefore = first.hits;
   say(`  Traffic leaves it (${took}):`);
   await showRequests(lbUrl, 4);
@@ -200,7 +203,7 @@ async function startServices(
     { timeoutMs: changeTimeoutMs },
   );
   say();
-  return { consul, lbUrl };
+  return { consul, lbUrl, dir };
 }
 
 function requireConsul(): void {
@@ -232,9 +235,12 @@ async function register(consul: ConsulAgent, backend: Backend): Promise<void> {
 }
 
 /** Waits until `changed`; resolves to how long that took, for the narration. */
-async function waitForChange(lbUrl: string, what: string, changed: () => Promise<boolean>): Promise<string> {
+async function waitForChange(lbUrl: string, what: string, changed: () => Promise<boolean>, nginxDir: string): Promise<string> {
   const started = performance.now();
   await waitFor(`${what} at ${lbUrl}`, changed, { timeoutMs: changeTimeoutMs });
+  // Until the workers of the previous configuration have exited, a new connection may still
+  // reach one of them (Nginx's graceful reload): the requests shown next wait for that.
+  await nginxSettled(Number(await readFile(join(nginxDir, 'nginx.pid'), 'utf8')));
   return `${((performance.now() - started) / 1000).toFixed(2)} s after the change`;
 }
 

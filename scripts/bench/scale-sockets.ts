@@ -1,6 +1,7 @@
 // How many TCP connections a process holds to a port right now, from the OS socket table
-// (Linux): the socket inodes among /proc/PID/fd, matched against /proc/net/tcp{,6} rows whose
-// remote port is the one asked about. Sampled on a timer, it gives the peak over a run.
+// (Linux): the socket inodes among /proc/PID/fd, matched against the established rows of
+// /proc/net/tcp{,6} whose remote port is the one asked about. Sampled on a timer, it gives the
+// peak over a run.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 export function connectionsTo(pid: number, remotePort: number): number {
@@ -32,7 +33,8 @@ export function connectionsTo(pid: number, remotePort: number): number {
       // sl, local_address, rem_address, st, tx:rx, tr:when, retrnsmt, uid, timeout, inode
       const remote = fields[2];
       const inode = fields[9];
-      if (remote === undefined || inode === undefined || !inodes.has(inode)) continue;
+      // Established only: a socket the other side has closed (CLOSE_WAIT) holds no agent connection.
+      if (remote === undefined || inode === undefined || fields[3] !== '01' || !inodes.has(inode)) continue;
       if (Number.parseInt(remote.split(':')[1] ?? '', 16) === remotePort) count += 1;
     }
   }

@@ -6,6 +6,8 @@ import type { Logger } from '../log/logger.ts';
 import type { ChildStartOptions, ChildSupervisor } from './supervisor.ts';
 
 const stopSignals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGQUIT'];
+/** After a stop signal, how long the child may take before it is killed: drcon must stop. */
+const stopGraceMs = 5_000;
 
 export class ChildLifecycle {
   /** Resolves to drcon's exit status: the child's, or 0 when stopped before it ran. */
@@ -13,9 +15,15 @@ export class ChildLifecycle {
   readonly #supervisor: ChildSupervisor;
   readonly #logger: Logger;
   #stop: (status: number) => void = () => {};
+  #killTimer: NodeJS.Timeout | undefined;
   readonly #onSignal = (signal: NodeJS.Signals): void => {
     this.#logger.info('stopping', { signal });
-    if (!this.#supervisor.signal(signal)) this.#stop(0);
+    if (!this.#supervisor.signalAll(signal)) return this.#stop(0);
+    // A child that ignores the signal would keep drcon running for ever.
+    this.#killTimer ??= setTimeout(() => {
+      this.#logger.warn('child did not stop; killing it', { pid: this.#supervisor.pid, afterMs: stopGraceMs });
+      this.#supervisor.signalAll('SIGKILL');
+    }, stopGraceMs);
   };
 
   constructor(supervisor: ChildSupervisor, logger: Logger) {
@@ -36,6 +44,7 @@ export class ChildLifecycle {
     }
     this.#logger.info('child started', { pid: this.#supervisor.pid, command: typeof command === 'string' ? command : command[0] });
     void this.#supervisor.exited.then(({ code, signal }) => {
+      clearTimeout(this.#killTimer);
       this.#logger.info('child exited', { code, signal });
       this.#stop(code ?? 128 + (signal ? constants.signals[signal] : 0));
     });
@@ -44,6 +53,7 @@ export class ChildLifecycle {
   /** Removes the signal handlers and stops the child if it still runs. */
   async dispose(timeoutMs = 5_000): Promise<void> {
     for (const signal of stopSignals) process.off(signal, this.#onSignal);
+    clearTimeout(this.#killTimer);
     await this.#supervisor.stop(timeoutMs);
   }
 }

@@ -45,15 +45,17 @@ export interface ChildStartOptions {
 export class ChildSupervisor {
   #child: ChildProcess | undefined;
   #exited: Promise<ChildExit> | undefined;
+  /** The child leads a process group of its own (its session): stop signals go to all of it. */
+  #ownGroup = false;
 
   /**
    * Starts `command`: an argv array runs the program directly (signals reach it for sure); a
-   * string runs through /bin/sh -c (a shell that runs a single command usually execs it, but
-   * compound commands keep the shell as the signalled process). Resolves once it has started.
+   * string runs through /bin/sh -c, a single command exec'd by it (see shellCommand), a compound
+   * one with the shell as the signalled process. Resolves once it has started.
    */
   async start(command: string[] | string, options: ChildStartOptions = {}): Promise<void> {
     if (this.running) throw new Error(`child ${this.#child?.pid} is still running`);
-    const [file, ...args] = typeof command === 'string' ? ['/bin/sh', '-c', command] : command;
+    const [file, ...args] = typeof command === 'string' ? ['/bin/sh', '-c', shellCommand(command)] : command;
     if (file === undefined || file === '') throw new Error('cannot start a child: empty command');
     const output = options.output ?? 'inherit';
     const child = spawn(file, args, {
@@ -89,6 +91,7 @@ export class ChildSupervisor {
     void exited.then(() => process.off('exit', stopOnExit));
     this.#child = child;
     this.#exited = exited;
+    this.#ownGroup = options.newSession ?? true;
   }
 
   get pid(): number | undefined {
@@ -111,17 +114,33 @@ export class ChildSupervisor {
   }
 
   /**
+   * Sends a stop signal to the child and, when it leads a group of its own, to every process in
+   * it: a compound shell command's programs would otherwise outlive the shell. False when no
+   * child is running.
+   */
+  signalAll(signal: NodeJS.Signals): boolean {
+    if (!this.running) return false;
+    if (!this.#ownGroup) return this.#child!.kill(signal);
+    try {
+      process.kill(-this.#child!.pid!, signal);
+      return true;
+    } catch {
+      return false; // the group is gone already
+    }
+  }
+
+  /**
    * Asks the child to stop with `signal`, kills it after `timeoutMs`, and resolves with its end
    * (undefined when no child was ever started, so cleanup code may always call it).
    */
   async stop(timeoutMs: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<ChildExit | undefined> {
     const exited = this.#exited;
-    if (exited === undefined || !this.signal(signal)) return exited;
+    if (exited === undefined || !this.signalAll(signal)) return exited;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
     });
-    if ((await Promise.race([exited, timedOut])) === 'timeout') this.signal('SIGKILL');
+    if ((await Promise.race([exited, timedOut])) === 'timeout') this.signalAll('SIGKILL');
     clearTimeout(timer);
     return exited;
   }
@@ -142,6 +161,41 @@ export class ChildSupervisor {
     };
   }
 }
+
+/**
+ * The command line for /bin/sh -c. Dash forks even for a single command, which leaves the shell
+ * between drcon and the program: a reload signal (SIGHUP) would end the shell, not reach the
+ * program, and leave it orphaned. So a single simple command is exec'd: the program replaces the
+ * shell. Anything with control operators, a subshell, an assignment or a reserved word first
+ * keeps the shell.
+ */
+export function shellCommand(command: string): string {
+  const first = /^\s*(\S*)/.exec(command)![1]!;
+  const keepsShell = hasControlOperator(command) || first.includes('=') || shellReservedWords.has(first);
+  return keepsShell ? command : `exec ${command}`;
+}
+
+/** Whether `command` has `;`, `&`, `|`, a newline, parentheses or a backquote outside quotes. */
+function hasControlOperator(command: string): boolean {
+  let quote: string | undefined;
+  for (let at = 0; at < command.length; at++) {
+    const char = command[at]!;
+    if (quote === "'") {
+      if (char === "'") quote = undefined;
+    } else if (char === '\\') {
+      at++; // an escaped character is a plain one, inside double quotes too
+    } else if (quote === '"') {
+      if (char === '"') quote = undefined;
+    } else if (char === "'" || char === '"') {
+      quote = char;
+    } else if (';&|()\n`'.includes(char)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+const shellReservedWords = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'case', 'esac', 'while', 'until', 'for', 'in', '{', '}', '!', 'exec', '']);
 
 function logLines(stream: Readable | null, write: (line: string) => void): void {
   if (stream === null) return;

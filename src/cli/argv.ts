@@ -14,3 +14,19 @@ export function normalizeArgv(argv: readonly string[]): string[] {
   }
   return out;
 }
+
+/**
+ * yargs reads a boolean flag given a value it does not know (`-once=yes`) as false, silently: a
+ * script would then watch forever instead of rendering once. Such a value is refused instead.
+ * `argv` is the normalized form (double dashes).
+ */
+export function booleanValueProblem(argv: readonly string[], booleans: readonly string[]): string | undefined {
+  for (const arg of argv) {
+    if (arg === '--') break;
+    const match = /^--([^=]+)=(.*)$/s.exec(arg);
+    if (match && booleans.includes(match[1]!) && !/^(true|false)$/i.test(match[2]!)) {
+      return `-${match[1]}: expected true or false, got ${JSON.stringify(match[2])}`;
+    }
+  }
+  return undefined;
+}

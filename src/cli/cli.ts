@@ -1,7 +1,7 @@
 // Parses the command line with yargs and dispatches to one command module.
 import yargs from 'yargs';
 import { readFileSync } from 'node:fs';
-import { normalizeArgv } from './argv.ts';
+import { booleanValueProblem, normalizeArgv } from './argv.ts';
 import { UsageError } from './usage-error.ts';
 import { renderCommand } from './render.ts';
 import { lbCommand } from './lb.ts';
@@ -13,7 +13,10 @@ const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import
 export async function runCli(args: readonly string[]): Promise<number> {
   let status = 0;
   try {
-    await yargs(normalizeArgv(args))
+    const argv = normalizeArgv(args);
+    const problem = booleanValueProblem(argv, ['once', 'dry', 'insecure-skip-verify', 'help', 'version']);
+    if (problem !== undefined) throw new UsageError(problem);
+    await yargs(argv)
       .scriptName('drcon')
       .usage('$0 <command> [flags]\n\nRenders Nginx config from Consul with blocking queries and Handlebars templates.')
       .command(renderCommand((code) => (status = code)))

@@ -101,11 +101,27 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
     await statusServer?.close();
   };
 
+  let stopOnSignal: (signal: NodeJS.Signals) => void = () => {};
+  const stopSignal = new Promise<number>((resolve) => {
+    stopOnSignal = (signal) => {
+      logger.info('stopping', { signal });
+      resolve(0);
+    };
+  });
+  const stopSignals: NodeJS.Signals[] = options.handleStopSignals === false ? [] : ['SIGINT', 'SIGTERM'];
+  for (const signal of stopSignals) process.on(signal, stopOnSignal);
+  const stopHandlingSignals = () => {
+    for (const signal of stopSignals) process.off(signal, stopOnSignal);
+  };
+
   runner.start();
   if (options.once) {
-    const outcome = await runner.settled();
+    // A signal ends the run unfinished (non-zero), but only after its commands are stopped:
+    // Node's default handling would leave them running.
+    const outcome = await Promise.race([runner.settled(), stopSignal.then(() => undefined)]);
+    stopHandlingSignals();
     await shutdown();
-    return outcome.failed ? 1 : 0;
+    return outcome === undefined || outcome.failed ? 1 : 0;
   }
 
   void runner.settled().then(() => options.onFirstRender?.());
@@ -129,17 +145,8 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
 
   const onHangup = () => void reloadTemplates(jobs);
   process.on('SIGHUP', onHangup);
-  let stopOnSignal: (signal: NodeJS.Signals) => void = () => {};
-  const stopSignal = new Promise<number>((resolve) => {
-    stopOnSignal = (signal) => {
-      logger.info('stopping', { signal });
-      resolve(0);
-    };
-  });
-  const stopSignals: NodeJS.Signals[] = options.handleStopSignals === false ? [] : ['SIGINT', 'SIGTERM'];
-  for (const signal of stopSignals) process.on(signal, stopOnSignal);
   const status = await Promise.race([stopSignal, options.until ?? new Promise<number>(() => {})]);
-  for (const signal of stopSignals) process.off(signal, stopOnSignal);
+  stopHandlingSignals();
   process.off('SIGHUP', onHangup);
   await fileWatcher.close();
   await shutdown();

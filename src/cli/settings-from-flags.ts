@@ -34,16 +34,26 @@ export async function resolveSettings(args: CommonArgs, env: NodeJS.ProcessEnv =
   try {
     const files: PartialSettings[] = [];
     for (const file of args.config ?? []) files.push(await loadConfigFile(file));
-    return mergeSettings(fromEnvironment(env), ...files, await fromFlags(args));
+    const settings = mergeSettings(fromEnvironment(env), ...files, await fromFlags(args));
+    // Read now, so that a wrong path is a usage error like any other, not a failure at the first request.
+    if (settings.caFile !== undefined) await readCaFile(settings.caFile);
+    return settings;
   } catch (error) {
     throw error instanceof UsageError ? error : new UsageError((error as Error).message);
   }
 }
 
 function fromEnvironment(env: NodeJS.ProcessEnv): PartialSettings {
-  const address = env.CONSUL_HTTP_ADDR;
+  const addresses = env.CONSUL_HTTP_ADDR?.split(',').map((a) => a.trim()).filter(Boolean);
+  for (const address of addresses ?? []) {
+    try {
+      parseConsulAddress(address);
+    } catch (error) {
+      throw new UsageError(`CONSUL_HTTP_ADDR: ${(error as Error).message}`);
+    }
+  }
   return {
-    consulAddresses: address ? address.split(',').map((a) => a.trim()).filter(Boolean) : undefined,
+    consulAddresses: addresses?.length ? addresses : undefined,
     token: env.CONSUL_HTTP_TOKEN || undefined,
     caFile: env.CONSUL_CACERT || undefined,
     statusAddress: env.STATUS_ADDR ? parseStatusAddress(env.STATUS_ADDR, 'STATUS_ADDR') : undefined,
@@ -76,6 +86,14 @@ async function fromFlags(args: CommonArgs): Promise<PartialSettings> {
     dry: args.dry || undefined,
     statusAddress: args.statusAddr === undefined ? undefined : parseStatusAddress(args.statusAddr, '-status-addr'),
   };
+}
+
+async function readCaFile(file: string): Promise<void> {
+  try {
+    await readFile(file);
+  } catch (error) {
+    throw new UsageError(`-ca-file: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
 }
 
 async function readToken(file: string): Promise<string> {

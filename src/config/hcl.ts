@@ -24,10 +24,43 @@ function hclLibrary(): HclLibrary {
  * {"consul": [{…}]} and two `template` blocks as {"template": [{…}, {…}]}.
  */
 export function parseHcl(text: string, file: string): unknown {
-  const output = hclLibrary().parse(text);
+  // The library recurses deeply per level: a few hundred nested blocks exhaust the stack, and a
+  // stack overflow inside it leaves it broken for later calls. A real config nests a few levels.
+  if (nestingDepth(text) > deepestHclNesting) throw new ConfigError(`${file}: blocks or lists nested more than ${deepestHclNesting} deep`);
+  let output: string;
+  try {
+    output = hclLibrary().parse(text);
+  } catch (error) {
+    if (error instanceof RangeError) throw new ConfigError(`${file}: not valid HCL (nested too deeply to say where)`);
+    throw error;
+  }
   const failure = /^unable to (?:parse|print) JSON: (.*)/s.exec(output);
   if (failure) throw new ConfigError(describeHclError(failure[1]!, file));
   return JSON.parse(output);
+}
+
+const deepestHclNesting = 100;
+
+/** The deepest nesting of `{` and `[` outside strings and comments (heredocs are not told apart). */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let at = 0; at < text.length; at++) {
+    const char = text[at]!;
+    if (char === '"') {
+      for (at++; at < text.length && text[at] !== '"' && text[at] !== '\n'; at++) if (text[at] === '\\') at++;
+    } else if (char === '#' || (char === '/' && text[at + 1] === '/')) {
+      while (at < text.length && text[at] !== '\n') at++;
+    } else if (char === '/' && text[at + 1] === '*') {
+      const end = text.indexOf('*/', at + 2);
+      at = end === -1 ? text.length : end + 1;
+    } else if (char === '{' || char === '[') {
+      deepest = Math.max(deepest, ++depth);
+    } else if (char === '}' || char === ']') {
+      depth--;
+    }
+  }
+  return deepest;
 }
 
 /** "At 3:1: message" → "file:3:1: message", on one line and without any value from the file. */

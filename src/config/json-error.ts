@@ -11,7 +11,14 @@ export function describeJsonError(text: string, error: unknown, file: string): s
   }
   if (raw === 'Unexpected end of JSON input') return `${file}:${where(text, text.length)}: unexpected end of input`;
   // "Unexpected token 'x', "…the text…" is not valid JSON": the token is the character we find.
-  const offset = Math.max(0, firstInvalidOffset(text));
+  let offset: number;
+  try {
+    offset = Math.max(0, firstInvalidOffset(text));
+  } catch (error) {
+    // The scanner recurses per level: text nested thousands deep exhausts the stack.
+    if (error instanceof RangeError) return `${file}: not valid JSON (nested too deeply to say where)`;
+    throw error;
+  }
   const char = text[offset] ?? '';
   const token = /^[\x21-\x7e]$/.test(char) ? `'${char}'` : JSON.stringify(char);
   return `${file}:${where(text, offset)}: unexpected token ${token}`;

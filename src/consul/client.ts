@@ -49,10 +49,13 @@ export class ConsulClient {
       options.logger?.warn('TLS certificate verification of the Consul agent is disabled');
     }
     // Every blocking query holds its connection for up to the whole wait, so the pool must open
-    // a new connection for each concurrent request (no limit) and never queue one behind another
-    // on the same socket (pipelining 1 = one request at a time per connection).
+    // a new connection for each concurrent request and never queue one behind another on the
+    // same socket (pipelining 1 = one request at a time per connection). Without a limit, undici
+    // also opens a spare connection each time the pool is saturated, so only a limit bounds the
+    // count (requests beyond it wait for a free connection).
+    const connections = options.maxConnections ?? null;
     this.#pools = this.#origins.map(
-      (origin) => new Pool(origin, { connections: null, pipelining: 1, connect: { ca, rejectUnauthorized } }),
+      (origin) => new Pool(origin, { connections, pipelining: 1, connect: { ca, rejectUnauthorized } }),
     );
   }
 

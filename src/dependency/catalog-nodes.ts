@@ -2,6 +2,7 @@
 import type { ConsulAnswer, Dependency } from './dependency.ts';
 import { expectList, expectRecord, stringField, stringMapField } from './answer-shape.ts';
 import { isAddress } from './catalog-address.ts';
+import { overlongText, quoteForLog } from './catalog-text.ts';
 import { compareText } from './text-order.ts';
 
 export interface CatalogNode {
@@ -31,9 +32,13 @@ export function catalogNodes(dc?: string): Dependency<CatalogNode[]> {
           TaggedAddresses: stringMapField(record, 'TaggedAddresses', id),
           Meta: stringMapField(record, 'Meta', id),
         };
-        // Same rule as for service instances: an address that is not one never reaches a config.
-        if (!isAddress(node.Address)) {
-          warn(`node ${JSON.stringify(node.Node)}: address ${JSON.stringify(node.Address)} is not an IP address or host name; left out`);
+        // Same rules as for service instances: an address that is not one, or a value too long for
+        // an Nginx token, never reaches a config.
+        const problem = isAddress(node.Address)
+          ? overlongText({ Node: node.Node, ID: node.ID, Datacenter: node.Datacenter, TaggedAddresses: node.TaggedAddresses, Meta: node.Meta })
+          : `address ${quoteForLog(node.Address)} is not an IP address or host name`;
+        if (problem !== undefined) {
+          warn(`node ${quoteForLog(node.Node)}: ${problem}; left out`);
           continue;
         }
         nodes.push(node);

@@ -1,6 +1,7 @@
 // `services`: every service in the catalog with its tags, from /v1/catalog/services.
 import type { ConsulAnswer, Dependency } from './dependency.ts';
 import { expectRecord, stringListField } from './answer-shape.ts';
+import { longestCatalogTextBytes, overlongText, quoteForLog } from './catalog-text.ts';
 import { compareText } from './text-order.ts';
 
 export interface CatalogService {
@@ -14,12 +15,25 @@ export function catalogServices(dc?: string): Dependency<CatalogService[]> {
   return {
     id,
     query: { path: '/v1/catalog/services', params: { dc } },
-    parse(answer: ConsulAnswer): CatalogService[] {
+    parse(answer: ConsulAnswer, warn: (message: string) => void): CatalogService[] {
       if (!answer.found) return [];
       const byName = expectRecord(answer.body, id, 'the answer');
-      return Object.keys(byName)
-        .map((name) => ({ Name: name, Tags: stringListField(byName, name, id) }))
-        .sort((a, b) => compareText(a.Name, b.Name));
+      const services: CatalogService[] = [];
+      for (const name of Object.keys(byName)) {
+        const tags = stringListField(byName, name, id);
+        // One instance's overlong tag must not take the whole service out (nor its routes): only
+        // the tag goes; a name too long for Nginx takes the service out.
+        const nameProblem = overlongText({ name });
+        if (nameProblem !== undefined) {
+          warn(`service ${quoteForLog(name)}: ${nameProblem}; left out`);
+          continue;
+        }
+        const kept = tags.filter((tag) => overlongText({ tag }) === undefined);
+        const dropped = tags.length - kept.length;
+        if (dropped > 0) warn(`service ${quoteForLog(name)}: ${dropped} tag${dropped === 1 ? '' : 's'} longer than ${longestCatalogTextBytes} bytes left out`);
+        services.push({ Name: name, Tags: kept });
+      }
+      return services.sort((a, b) => compareText(a.Name, b.Name));
     },
   };
 }

@@ -4,6 +4,7 @@ import type { HealthStatus, ServiceQuery } from './service-query.ts';
 import { describeServiceQuery } from './service-query.ts';
 import { expectList, expectRecord, stringField, stringListField, stringMapField, type JsonRecord } from './answer-shape.ts';
 import { isAddress, isPort } from './catalog-address.ts';
+import { overlongText, quoteForLog } from './catalog-text.ts';
 import { compareText } from './text-order.ts';
 import { encodeSegment } from './url-path.ts';
 
@@ -54,7 +55,7 @@ export function healthService(query: ServiceQuery): Dependency<ServiceInstance[]
         const instance = readInstance(expectRecord(entry, id, 'each entry'), id, query);
         const problem = unsafeField(instance);
         if (problem !== undefined) {
-          warn(`service ${JSON.stringify(instance.Name)} instance ${JSON.stringify(instance.ID)}: ${problem}; left out`);
+          warn(`service ${quoteForLog(instance.Name)} instance ${quoteForLog(instance.ID)}: ${problem}; left out`);
           continue;
         }
         if (query.statuses === 'any' || query.statuses.includes(instance.Status)) instances.push(instance);
@@ -122,8 +123,10 @@ export function aggregateStatus(checks: readonly Pick<HealthCheck, 'CheckID' | '
 
 function unsafeField(instance: ServiceInstance): string | undefined {
   if (!isAddress(instance.Address)) {
-    return `address ${JSON.stringify(instance.Address)} is not an IP address or host name`;
+    return `address ${quoteForLog(instance.Address)} is not an IP address or host name`;
   }
   if (!isPort(instance.Port)) return `port ${JSON.stringify(instance.Port) ?? 'undefined'} is not a port number (0-65535)`;
-  return undefined;
+  const { ID, Name, Tags, ServiceMeta, Node, NodeID, NodeMeta, Datacenter } = instance;
+  // Check output is left as it is: long by nature, and no config has a place for it.
+  return overlongText({ ID, Name, Tags, ServiceMeta, Node, NodeID, NodeMeta, Datacenter });
 }

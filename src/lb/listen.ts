@@ -13,5 +13,5 @@ export function parseListen(value: string): string {
   } else if (unixSocket.test(value)) {
     return value;
   }
-  throw new Error(`invalid listen address "${value}": expected PORT, HOST:PORT, [IPv6]:PORT or unix:/PATH`);
+  throw new Error(`invalid listen address ${JSON.stringify(value)}: expected PORT, HOST:PORT, [IPv6]:PORT or unix:/PATH`);
 }

@@ -2,7 +2,7 @@
 // half-written one: write a temp file beside it, flush it, give it the old file's mode and owner,
 // rename it over, and flush the directory so the rename itself survives a crash.
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, mkdir, open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, chown, mkdir, open, readdir, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 export interface AtomicWriteOptions {
@@ -19,7 +19,7 @@ export async function writeFileAtomic(
   const target = await resolveLink(path);
   const directory = dirname(target);
   // A leading dot and a .tmp suffix keep the temp file out of include globs such as conf.d/*.conf.
-  const temp = join(directory, `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = join(directory, `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`); // see tempFilePattern
   let created = false;
   try {
     const previous = await stat(target).catch((error: NodeJS.ErrnoException) => {
@@ -48,6 +48,31 @@ export async function writeFileAtomic(
     if (created) await unlink(temp).catch(() => {});
     throw new Error(`cannot write ${path}: ${describeFsError(error)}`);
   }
+}
+
+/**
+ * Removes the temp files a write to `path` left behind when the process was killed in the middle
+ * of it (kill -9, OOM killer, power loss); returns their names. Only one process may write a given
+ * file: another's temp file in progress would be removed too.
+ */
+export async function removeStaleTempFiles(path: string): Promise<string[]> {
+  const target = await resolveLink(path);
+  const directory = dirname(target);
+  const pattern = tempFilePattern(basename(target));
+  let names: string[];
+  try {
+    names = await readdir(directory);
+  } catch {
+    return []; // no directory yet: nothing was left there
+  }
+  const stale = names.filter((name) => pattern.test(name));
+  for (const name of stale) await unlink(join(directory, name)).catch(() => {});
+  return stale;
+}
+
+/** The names writeFileAtomic gives its temp files for a file named `base`. */
+function tempFilePattern(base: string): RegExp {
+  return new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.[0-9a-f]{12}\\.tmp$`);
 }
 
 /** The file's bytes, or undefined when there is no such file. */

@@ -22,8 +22,10 @@ export interface CommandOptions {
   /** Added to (not replacing) this process's environment. */
   env?: Record<string, string | undefined>;
   cwd?: string;
-  /** Time between SIGTERM and SIGKILL after a timeout; default 2 s. */
+  /** Time between SIGTERM and SIGKILL after a timeout or an abort; default 2 s. */
   killGraceMs?: number;
+  /** Aborting stops the command (and all it started) as a timeout does: drcon is shutting down. */
+  signal?: AbortSignal;
 }
 
 const outputLimitBytes = 2048;
@@ -34,7 +36,7 @@ const outputLimitBytes = 2048;
 const drainMs = 100;
 
 export async function runCommand(command: string, options: CommandOptions): Promise<CommandResult> {
-  const { timeoutMs, logger, env, cwd, killGraceMs = 2000 } = options;
+  const { timeoutMs, logger, env, cwd, killGraceMs = 2000, signal: abortSignal } = options;
   const started = performance.now();
   const output = new OutputTail(outputLimitBytes);
   logger.debug('running command', { command });
@@ -54,18 +56,29 @@ export async function runCommand(command: string, options: CommandOptions): Prom
   const pid = subprocess.pid;
   let timedOut = false;
   let durationMs: number | undefined;
+  const stopGroup = () => {
+    if (pid === undefined) return;
+    signalGroup(pid, 'SIGTERM');
+    // Fires even when the shell has exited by then: members of its group that ignored SIGTERM remain.
+    // Unref'd so it does not hold up drcon's exit; if drcon exits first, its exit hook kills the group.
+    groupsToKill.add(pid);
+    setTimeout(() => {
+      groupsToKill.delete(pid);
+      signalGroup(pid, 'SIGKILL');
+    }, killGraceMs).unref();
+  };
   const timeoutTimer = setTimeout(() => {
     if (pid === undefined) return;
     timedOut = true;
     logger.warn('command timed out; stopping it', { command, timeoutMs });
-    signalGroup(pid, 'SIGTERM');
-    // Fires even when the shell has exited by then: members of its group that ignored SIGTERM remain.
-    setTimeout(() => signalGroup(pid, 'SIGKILL'), killGraceMs);
+    stopGroup();
   }, timeoutMs);
+  abortSignal?.addEventListener('abort', stopGroup, { once: true });
   if (pid !== undefined) runningGroups.add(pid);
   subprocess.once('exit', () => {
     durationMs = performance.now() - started;
     clearTimeout(timeoutTimer);
+    abortSignal?.removeEventListener('abort', stopGroup);
     setTimeout(() => {
       subprocess.stdout?.destroy();
       subprocess.stderr?.destroy();
@@ -95,8 +108,11 @@ export async function runCommand(command: string, options: CommandOptions): Prom
 
 /** Process groups of commands still running, stopped if this process exits before they do. */
 const runningGroups = new Set<number>();
+/** Process groups sent SIGTERM whose SIGKILL is still to come. */
+const groupsToKill = new Set<number>();
 process.on('exit', () => {
   for (const pid of runningGroups) signalGroup(pid, 'SIGTERM');
+  for (const pid of groupsToKill) signalGroup(pid, 'SIGKILL');
 });
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {

@@ -2,8 +2,9 @@
 // ones whose bytes changed (atomically), check them, then run their commands — each distinct
 // command once, after all files are written. Bursts of changes are paced by the scheduler.
 
+import type { Dependency } from '../dependency/dependency.ts';
 import type { Logger } from '../log/logger.ts';
-import type { Template } from '../template/template.ts';
+import { RenderError, type Template } from '../template/template.ts';
 import type { Watcher } from '../watch/watcher.ts';
 import type { Action } from './action.ts';
 import { readFileIfExists, removeStaleTempFiles, writeFileAtomic } from './atomic-write.ts';
@@ -66,6 +67,8 @@ export class Runner {
   /** Dependency ids each job used or waited for in its last render. */
   readonly #uses = new Map<RunnerJob, Set<string>>();
   readonly #rendered = new Set<RunnerJob>();
+  /** Jobs whose last render failed with all its data there: only a change can help them. */
+  readonly #failedForGood = new Set<RunnerJob>();
   readonly #lastDryOutput = new Map<RunnerJob, string>();
   readonly #warnedKeys = new Map<RunnerJob, Set<string>>();
   /** Jobs whose destination was cleared of temp files an earlier, killed drcon left. */
@@ -109,8 +112,9 @@ export class Runner {
   }
 
   /**
-   * Resolves after the next run in which every job has rendered and nothing is pending; `failed`
-   * then says whether anything failed since start.
+   * Resolves after the next run in which every job has rendered (or failed with all the data it
+   * asked for, so that waiting would not help) and nothing is pending; `failed` then says whether
+   * anything failed since start.
    */
   settled(): Promise<RunOutcome> {
     return new Promise((resolve) => this.#outcomeListeners.push(resolve));
@@ -152,7 +156,8 @@ export class Runner {
     const outcome: RunOutcome = { allRendered: jobs.every((job) => this.#rendered.has(job)), failed };
     this.#lastOutcome = outcome;
     this.#failedSinceStart ||= failed;
-    if (outcome.allRendered && this.#dirty.size === 0) {
+    const settled = jobs.every((job) => this.#rendered.has(job) || this.#failedForGood.has(job));
+    if (settled && this.#dirty.size === 0) {
       const listeners = this.#outcomeListeners;
       this.#outcomeListeners = [];
       for (const listener of listeners) listener({ ...outcome, failed: this.#failedSinceStart });
@@ -168,13 +173,23 @@ export class Runner {
     try {
       result = job.template.render(watcher, context);
     } catch (error) {
+      if (error instanceof RenderError) {
+        // Watch what it asked for, so that a change of that data renders it again.
+        this.#retain(job, [...error.used, ...error.missing]);
+        if (error.missing.length > 0) {
+          // Missing data reads as empty, which may be what failed: wait for it before judging.
+          log.debug('render failed while data is missing; waiting for it', { error: error.message });
+          return 'incomplete';
+        }
+      }
       log.error(`render failed: ${(error as Error).message}`);
       events?.renderFailed?.(job, error as Error);
+      this.#failedForGood.add(job);
       return 'failed';
     }
+    this.#failedForGood.delete(job);
     const needed = [...result.used, ...result.missing];
-    this.#uses.set(job, new Set(needed.map((dependency) => dependency.id)));
-    watcher.retain(job.name, needed);
+    this.#retain(job, needed);
     events?.needs?.(job, {
       dependencies: needed.map((dependency) => dependency.id),
       missing: result.missing.map((dependency) => dependency.id),
@@ -196,6 +211,11 @@ export class Runner {
       events?.renderFailed?.(job, error as Error);
       return 'failed';
     }
+  }
+
+  #retain(job: RunnerJob, dependencies: Dependency[]): void {
+    this.#uses.set(job, new Set(dependencies.map((dependency) => dependency.id)));
+    this.#options.watcher.retain(job.name, dependencies);
   }
 
   #printDry(job: RunnerJob, output: string): boolean {

@@ -30,7 +30,12 @@ export const consulHelpers: Record<string, HelperDefinition> = {
   ),
 
   // Like consul-template, a key that does not exist holds the whole output back until it does.
-  key: defineHelper('key', { params: ['key'] }, ([key], call) => {
+  key: defineHelper('key', { params: ['key'] }, (args, call) => {
+    // Handlebars calls a helper in place of a data variable of the same name (handlebars.js#1465),
+    // so `{{@key}}` in an #each over ServiceMeta lands here, without arguments; `{{key}}` written
+    // as such never gets this far (the load-time check wants its argument).
+    if (args.length === 0) return call.dataVariable('key');
+    const [key] = args;
     const dependency = rethrowAsCallError(call, () => kvKey(call.text(key, 'the key')));
     const entry = call.render.read(dependency, undefined);
     if (entry === undefined) return '';

@@ -58,6 +58,11 @@ export class HelperCall {
     return positionFromHandlebars(this.#options.loc);
   }
 
+  /** A data variable of the block the call is in (`@key`, `@index`). */
+  dataVariable(name: string): unknown {
+    return (this.#options.data as Record<string, unknown> | undefined)?.[name];
+  }
+
   /** The render this call belongs to. */
   get render(): RenderContext {
     return this.#options.data?.drcon ?? this.fail('called outside a drcon render');

@@ -6,6 +6,8 @@ import { compileTemplate, fromHandlebarsError, parseTemplate, type CompiledTempl
 import { helperSpecs } from './helpers.ts';
 import { RenderContext, type DataSource, type Environment } from './render-context.ts';
 import { checkTemplate } from './template-check.ts';
+import { checkTemplateLimits } from './template-limits.ts';
+import { findPartialLoop, type PartialLoop } from './partial-recursion.ts';
 import { HelperCallError, TemplateError } from './template-error.ts';
 
 export interface RenderResult {
@@ -22,6 +24,21 @@ export interface RenderResult {
   messages: string[];
 }
 
+/**
+ * A render that failed, with what it had asked for until then: when some of that had no data yet
+ * (and so read as empty), the failure may go away once the data is there.
+ */
+export class RenderError extends TemplateError {
+  readonly used: Dependency[];
+  readonly missing: Dependency[];
+
+  constructor(error: TemplateError, record: RenderContext) {
+    super(error.file, error.problem, error.position, { cause: error.cause });
+    this.used = record.used;
+    this.missing = record.missing;
+  }
+}
+
 export interface RenderOptions {
   /** What `env` reads; the process environment unless given. */
   env?: Environment;
@@ -31,10 +48,13 @@ export class Template {
   /** The file (or name) used in error messages. */
   readonly name: string;
   readonly #compiled: CompiledTemplate;
+  /** A partial that includes itself, if any: where to point when a render runs out of stack. */
+  readonly #loop: PartialLoop | undefined;
 
-  private constructor(name: string, compiled: CompiledTemplate) {
+  private constructor(name: string, compiled: CompiledTemplate, loop: PartialLoop | undefined) {
     this.name = name;
     this.#compiled = compiled;
+    this.#loop = loop;
   }
 
   static async fromFile(path: string): Promise<Template> {
@@ -50,9 +70,10 @@ export class Template {
   /** Throws TemplateError (file:line:col) for a syntax error, an unknown helper or a misused one. */
   static fromSource(source: string, name: string): Template {
     try {
+      checkTemplateLimits(source, name);
       const ast = parseTemplate(source, name);
       checkTemplate(ast, name, helperSpecs);
-      return new Template(name, compileTemplate(ast, name));
+      return new Template(name, compileTemplate(ast, name), findPartialLoop(ast));
     } catch (error) {
       throw asTemplateError(error, name);
     }
@@ -65,7 +86,9 @@ export class Template {
     try {
       output = this.#compiled(context, { data: { drcon: record } });
     } catch (error) {
-      throw asTemplateError(error, this.name);
+      const outOfStack = error instanceof RangeError && /call stack/i.test(error.message);
+      const cause = outOfStack && this.#loop !== undefined ? this.#loopError(error) : asTemplateError(error, this.name);
+      throw new RenderError(cause, record);
     }
     const missing = record.missing;
     const waitingForKeys = record.waitingForKeys;
@@ -77,6 +100,13 @@ export class Template {
       waitingForKeys,
       messages: record.messages,
     };
+  }
+
+  #loopError(error: RangeError): TemplateError {
+    const [first, ...others] = this.#loop!.names.slice(0, -1).map((name) => JSON.stringify(name));
+    const through = others.length > 0 ? ` through ${others.join(' → ')}` : '';
+    const problem = `partial ${first} includes itself${through} without end; the render ran out of stack`;
+    return new TemplateError(this.name, problem, this.#loop!.position, { cause: error });
   }
 }
 

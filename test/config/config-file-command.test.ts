@@ -8,7 +8,8 @@ import fc from 'fast-check';
 import { parseConfig } from '../../src/config/config-file.ts';
 
 /** Prints its arguments as JSON. */
-const echoArgs = [process.execPath, '-e', 'process.stdout.write(JSON.stringify(process.argv.slice(1)))'];
+// `--` ends node's own options, so a generated word like "-x" reaches the script as an argument.
+const echoArgs = [process.execPath, '-e', 'process.stdout.write(JSON.stringify(process.argv.slice(1)))', '--'];
 
 function argumentsSeenBy(words: string[]): string[] {
   const config = JSON.stringify({ template: { source: 'a', destination: 'b', command: [...echoArgs, ...words] } });

@@ -114,6 +114,7 @@ test('a template that fails nginx -t leaves the old config serving', async () =>
   const good = readFileSync(join(lb.dir, 'conf.d', 'app.conf'), 'utf8');
   writeFileSync(template, readFileSync(template, 'utf8').replace('least_conn;', 'least_conn; no_such_directive on;'));
   await lb.drcon.waitForOutput(/check failed.*unknown directive "no_such_directive"/);
+  await lb.drcon.waitForOutput(/previous file restored/);
   assert.equal(readFileSync(join(lb.dir, 'conf.d', 'app.conf'), 'utf8'), good, 'last good app.conf restored');
   assert.deepEqual(await answers(lb, 10), new Set(['steady']));
   const b = await backend('later');

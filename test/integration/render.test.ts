@@ -234,7 +234,7 @@ test('-check runs after the new file is in place; a failing check puts the old f
   await waitFor('good file', () => existsSync(out) && readFileSync(out, 'utf8') === '5000');
   await waitFor('command ran', () => existsSync(marker));
   await consul.registerService({ ID: 'c2', Name: 'checkme', Address: '10.6.0.2', Port: 666 });
-  await drcon.waitForOutput(/check failed/);
+  await drcon.waitForOutput(/previous file restored/);
   assert.equal(readFileSync(out, 'utf8'), '5000', 'old file put back');
   assert.equal(readFileSync(marker, 'utf8'), 'ran\n', 'command not run for the refused file');
 });

@@ -114,7 +114,7 @@ describe('errors name file:line:col', () => {
 
   test('a template that includes itself fails with a TemplateError instead of ending the process', () => {
     const template = Template.fromSource('{{#*inline "loop"}}x{{> loop}}{{/inline}}{{> loop}}', 'loop.hbs');
-    assert.throws(() => template.render(dataSource(new Map())), /^TemplateError: loop\.hbs: nested or recursive too deeply/);
+    assert.throws(() => template.render(dataSource(new Map())), /^TemplateError: loop\.hbs:1:21: partial "loop" includes itself without end/);
   });
 
   test('any input either loads or fails with a one-line TemplateError', () => {

@@ -1,0 +1,165 @@
+// The catalog-wide queries the change detector blocks on, each shaped into compact rows, and the
+// diffs that turn two answers into "these services, these nodes changed". A check's ModifyIndex
+// moves on every write to it, so comparing rows finds every changed, added or removed check.
+import type { ConsulAnswer, Dependency } from '../dependency/dependency.ts';
+import { expectList, expectRecord, stringField, type JsonRecord } from '../dependency/answer-shape.ts';
+import type { CatalogService } from '../dependency/catalog-services.ts';
+
+/** One health check: node, check id, service name ("" for a node check), ModifyIndex. */
+export type CheckRow = readonly [node: string, checkId: string, service: string, modifyIndex: number];
+/** One node: name and ModifyIndex (moves when its address or metadata change). */
+export type NodeRow = readonly [node: string, modifyIndex: number];
+
+export interface CatalogChanges {
+  /**
+   * Services whose instances or checks changed, each with the index of its newest write seen, or
+   * undefined when unknown (a removed check carries no index).
+   */
+  services: Map<string, number | undefined>;
+  /** Nodes whose own record or node-level checks changed: every service on them may have. */
+  nodes: Set<string>;
+  /** Raft indexes of the writes seen (the ModifyIndex of each changed or added row). */
+  writes: Set<number>;
+}
+
+/** Every check in the datacenter: its index moves on any check write. */
+export function allChecks(dc: string | undefined): Dependency<CheckRow[]> {
+  const id = `catalog-changes.checks(${dc === undefined ? '' : '@' + dc})`;
+  return {
+    id,
+    query: { path: '/v1/health/state/any', params: { dc } },
+    parse: (answer: ConsulAnswer) =>
+      rows(answer, id, (record) => [
+        stringField(record, 'Node', id),
+        stringField(record, 'CheckID', id),
+        stringField(record, 'ServiceName', id),
+        modifyIndex(record, id),
+      ]),
+  };
+}
+
+/**
+ * The checks that are not passing: a small answer that still wakes on every check write, so a
+ * check turning critical (or back) is seen long before the answer listing every check arrives.
+ */
+export function unhealthyChecks(dc: string | undefined): Dependency<CheckRow[]> {
+  const checks = allChecks(dc);
+  return {
+    ...checks,
+    id: `catalog-changes.unhealthy-checks(${dc === undefined ? '' : '@' + dc})`,
+    query: { path: checks.query.path, params: { dc, filter: 'Status != "passing"' } },
+  };
+}
+
+/** Every node in the datacenter: its index moves on any node write. */
+export function allNodes(dc: string | undefined): Dependency<NodeRow[]> {
+  const id = `catalog-changes.nodes(${dc === undefined ? '' : '@' + dc})`;
+  return {
+    id,
+    query: { path: '/v1/catalog/nodes', params: { dc } },
+    parse: (answer: ConsulAnswer) => rows(answer, id, (record) => [stringField(record, 'Node', id), modifyIndex(record, id)]),
+  };
+}
+
+/**
+ * A query whose index is the datacenter's current check index, with an answer kept empty by a
+ * filter that matches no check: it tells whether a write touched the checks without their bodies.
+ */
+export function checkIndexProbe(dc: string | undefined): { path: string; params: Record<string, string | undefined> } {
+  return { path: '/v1/health/state/any', params: { dc, filter: 'CheckID == "" and Node == ""' } };
+}
+
+export function diffChecks(before: readonly CheckRow[], after: readonly CheckRow[]): CatalogChanges {
+  const changes = emptyChanges();
+  const mark = (row: CheckRow, index: number | undefined) => {
+    if (row[2] === '') return void changes.nodes.add(row[0]);
+    const known = changes.services.get(row[2]);
+    const unknown = index === undefined || (changes.services.has(row[2]) && known === undefined);
+    changes.services.set(row[2], unknown ? undefined : Math.max(known ?? 0, index));
+  };
+  const previous = new Map<string, CheckRow>();
+  for (const row of before) previous.set(checkKey(row), row);
+  for (const row of after) {
+    const key = checkKey(row);
+    const old = previous.get(key);
+    previous.delete(key);
+    if (old !== undefined && old[3] === row[3] && old[2] === row[2]) continue;
+    mark(row, row[3]);
+    // A check moved to another service (re-registered under the same id): the old one changed too.
+    if (old !== undefined && old[2] !== row[2]) mark(old, row[3]);
+    changes.writes.add(row[3]);
+  }
+  for (const removed of previous.values()) mark(removed, undefined);
+  return changes;
+}
+
+export function diffNodes(before: readonly NodeRow[], after: readonly NodeRow[]): CatalogChanges {
+  const changes = emptyChanges();
+  const previous = new Map(before);
+  for (const [node, index] of after) {
+    const old = previous.get(node);
+    previous.delete(node);
+    if (old === index) continue;
+    changes.nodes.add(node);
+    changes.writes.add(index);
+  }
+  for (const node of previous.keys()) changes.nodes.add(node);
+  return changes;
+}
+
+/** Services that appeared, disappeared or whose set of tags changed. */
+export function diffServiceNames(before: readonly CatalogService[], after: readonly CatalogService[]): Set<string> {
+  const changed = new Set<string>();
+  // Consul lists a service's tags in no particular order, so only the set counts.
+  const tagSet = (service: CatalogService) => [...service.Tags].sort().join('\u0000');
+  const previous = new Map(before.map((service) => [service.Name, tagSet(service)]));
+  for (const service of after) {
+    const tags = previous.get(service.Name);
+    previous.delete(service.Name);
+    if (tags !== tagSet(service)) changed.add(service.Name);
+  }
+  for (const name of previous.keys()) changed.add(name);
+  return changed;
+}
+
+/** Node name → the services with a check on it. */
+export function servicesByNode(checks: readonly CheckRow[]): Map<string, Set<string>> {
+  const byNode = new Map<string, Set<string>>();
+  for (const [node, , service] of checks) {
+    if (service === '') continue;
+    let services = byNode.get(node);
+    if (services === undefined) byNode.set(node, (services = new Set()));
+    services.add(service);
+  }
+  return byNode;
+}
+
+/** The node names in a /v1/health/service answer (before any parsing drops an entry). */
+export function nodesInAnswer(body: unknown): Set<string> {
+  const nodes = new Set<string>();
+  if (!Array.isArray(body)) return nodes;
+  for (const entry of body) {
+    const node = (entry as { Node?: { Node?: unknown } } | null)?.Node?.Node;
+    if (typeof node === 'string') nodes.add(node);
+  }
+  return nodes;
+}
+
+function rows<T>(answer: ConsulAnswer, id: string, read: (record: JsonRecord) => T): T[] {
+  if (!answer.found) return [];
+  return expectList(answer.body, id).map((entry) => read(expectRecord(entry, id, 'each entry')));
+}
+
+function modifyIndex(record: JsonRecord, id: string): number {
+  const value = record['ModifyIndex'];
+  if (typeof value !== 'number') throw new Error(`${id}: unexpected answer from Consul: expected field ModifyIndex to be a number`);
+  return value;
+}
+
+function checkKey(row: CheckRow): string {
+  return `${row[0]}\u0000${row[1]}`;
+}
+
+function emptyChanges(): CatalogChanges {
+  return { services: new Map(), nodes: new Set(), writes: new Set() };
+}

@@ -1,0 +1,347 @@
+// Serves many service-health dependencies of one datacenter with four blocking loops instead of
+// one per dependency: all checks (/v1/health/state/any), all service names (/v1/catalog/services),
+// all nodes (/v1/catalog/nodes), and the checks that are not passing (a small answer that shows a
+// check turning critical sooner). Each answer is diffed against the last one to find which
+// services changed, and only their dependencies are fetched again (ServiceFetcher). Service
+// writes that touch no check are traced with the ServicesWriteLedger and, when hidden, caught by
+// fetching every dependency again (a sweep).
+import { BlockingQuery, type ConsulReader } from '../consul/blocking-query.ts';
+import { catalogServices, type CatalogService } from '../dependency/catalog-services.ts';
+import type { Dependency } from '../dependency/dependency.ts';
+import type { Logger } from '../log/logger.ts';
+import {
+  allChecks,
+  allNodes,
+  checkIndexProbe,
+  unhealthyChecks,
+  diffChecks,
+  diffNodes,
+  diffServiceNames,
+  servicesByNode,
+  type CatalogChanges,
+  type CheckRow,
+  type NodeRow,
+} from './catalog-signals.ts';
+import type { ConcurrencyLimit } from './concurrency-limit.ts';
+import { ServiceFetcher, type AppliedChange } from './service-fetcher.ts';
+import { ServicesWriteLedger } from './services-write-ledger.ts';
+
+export interface ChangeDetectorOptions {
+  dc: string | undefined;
+  waitMs: number;
+  maxStaleMs: number;
+  logger: Logger;
+  /** Shared by every fetch of the watcher: bounds the connections fetches add. */
+  fetchLimit: ConcurrencyLimit;
+  /** Least time between two catch-up sweeps (see ServicesWriteLedger). */
+  catchUpSpacingMs: number;
+  /** The dependencies whose data changed in one round, all at once. */
+  onApply(changes: readonly AppliedChange[]): void;
+  onError?(dependency: Dependency, error: Error): void;
+  onRecover?(dependency: Dependency): void;
+}
+
+/** The loops `start` opens: all checks, service names, nodes, checks not passing. */
+export const blockingQueriesPerDetector = 4;
+
+export class CatalogChangeDetector {
+  readonly #reader: ConsulReader;
+  readonly #options: ChangeDetectorOptions;
+  readonly #log: Logger;
+  readonly #abort = new AbortController();
+  readonly #loops: BlockingQuery<unknown>[] = [];
+  readonly #fetcher: ServiceFetcher;
+  readonly #ledger = new ServicesWriteLedger();
+
+  #checks: readonly CheckRow[] | undefined;
+  /** The index of the check rows held (from the loop or from a fetch of ours). */
+  #checksIndex = 0;
+  /** The index of the checks loop's last answer, to tell when it goes backwards. */
+  #checksLoopIndex = 0;
+  /** How long a full answer of all checks took, last time: the loop's answer is due within about that. */
+  #checksCostMs = 0;
+  #checksFallback: NodeJS.Timeout | undefined;
+  #unhealthy: readonly CheckRow[] | undefined;
+  #checkNodes = new Map<string, Set<string>>();
+  #services: readonly CatalogService[] | undefined;
+  #nodes: readonly NodeRow[] | undefined;
+  #servicesBaselined = false;
+  /** The fetcher runs: every loop had its starting point, and the first sweep was asked for. */
+  #fetching = false;
+  /** The pending services index about to be decided, and the round that must finish first. */
+  #decision: { pending: number; afterRound: number } | undefined;
+  #catchUpTimer: NodeJS.Timeout | undefined;
+  #startedAt = 0;
+  #probing = false;
+
+  constructor(reader: ConsulReader, options: ChangeDetectorOptions) {
+    this.#reader = reader;
+    this.#options = options;
+    this.#log = options.logger.child({ detector: options.dc === undefined ? 'local datacenter' : options.dc });
+    this.#fetcher = new ServiceFetcher(reader, {
+      logger: this.#log,
+      fetchLimit: options.fetchLimit,
+      onApply: options.onApply,
+      onError: options.onError,
+      onRecover: options.onRecover,
+      onSeen: (index) => this.#ledger.seen([index]),
+      onRoundDone: () => this.#traceServiceWrites(),
+    });
+  }
+
+  get size(): number {
+    return this.#fetcher.size;
+  }
+
+  /** Serves `dependency` from now on; `current` is data it already has (kept until fresh data differs). */
+  add(dependency: Dependency, service: string, current?: { value: unknown }): void {
+    this.#fetcher.add(dependency, service, current);
+  }
+
+  remove(id: string): void {
+    this.#fetcher.remove(id);
+  }
+
+  start(): void {
+    const { dc } = this.#options;
+    this.#loops.push(
+      this.#loop(allChecks(dc), {
+        onData: (rows, index) => this.#checksLoopAnswered(rows, index),
+        onUnchanged: (index) => this.#checksLoopAnswered(undefined, index),
+      }),
+      this.#loop(catalogServices(dc), {
+        onData: (services, index) => this.#servicesAnswered(services, index),
+        onUnchanged: (index) => this.#servicesAnswered(undefined, index),
+      }),
+      this.#loop(allNodes(dc), {
+        onData: (rows) => this.#nodesAnswered(rows),
+      }),
+      this.#loop(unhealthyChecks(dc), {
+        onData: (rows) => this.#unhealthyAnswered(rows),
+      }),
+    );
+    this.#startedAt = performance.now();
+    for (const loop of this.#loops) loop.start();
+  }
+
+  /** Stops the loops and any fetch in flight; nothing is applied after this. */
+  stop(): void {
+    this.#abort.abort();
+    for (const loop of this.#loops) void loop.stop();
+    this.#fetcher.stop();
+    clearTimeout(this.#catchUpTimer);
+    clearTimeout(this.#checksFallback);
+  }
+
+  #loop<T>(
+    dependency: Dependency<T>,
+    handlers: { onData(data: T, index: number): void; onUnchanged?(index: number): void },
+  ): BlockingQuery<unknown> {
+    const { waitMs, maxStaleMs, logger, onError, onRecover } = this.#options;
+    return new BlockingQuery(this.#reader, dependency, { waitMs, maxStaleMs, logger }, {
+      ...handlers,
+      onError: (error) => onError?.(dependency, error),
+      onRecover: () => {
+        onRecover?.(dependency);
+        // What happened during the outage is not in any diff (the agent may even be a new one).
+        this.#requestSweep();
+      },
+    }) as BlockingQuery<unknown>;
+  }
+
+  #checksLoopAnswered(rows: readonly CheckRow[] | undefined, index: number): void {
+    if (this.#checks === undefined) this.#checksCostMs = performance.now() - this.#startedAt;
+    // Backwards (a new agent, a restore): start over from this answer; the ledger resets too.
+    if (index < this.#checksLoopIndex) this.#checksIndex = 0;
+    this.#checksLoopIndex = index;
+    this.#checksAnswered(rows, index);
+  }
+
+  /** Check rows from the loop or from a fetch of ours; `undefined` rows: the same as last time. */
+  #checksAnswered(rows: readonly CheckRow[] | undefined, index: number): void {
+    // The loop can answer with rows older than those a fetch of ours already brought.
+    if (index < this.#checksIndex) return;
+    this.#checksIndex = index;
+    let writes: Iterable<number> = [];
+    if (rows !== undefined) {
+      if (this.#checks !== undefined) {
+        const changes = diffChecks(this.#checks, rows);
+        this.#markChanges(changes);
+        writes = changes.writes;
+      }
+      this.#checks = rows;
+      this.#checkNodes = servicesByNode(rows);
+    }
+    if (this.#ledger.checksAnswered(index, writes) === 'reset') this.#requestSweep();
+    this.#afterSignal();
+  }
+
+  #servicesAnswered(services: readonly CatalogService[] | undefined, index: number): void {
+    if (services !== undefined) {
+      if (this.#services !== undefined) this.#fetcher.markServices(unknownIndexes(diffServiceNames(this.#services, services)));
+      this.#services = services;
+    }
+    this.#servicesBaselined = true;
+    if (this.#ledger.servicesAnswered(index) === 'reset') this.#requestSweep();
+    this.#afterSignal();
+  }
+
+  /** Only speeds things up: every change it shows, the answer listing all checks shows too. */
+  #unhealthyAnswered(rows: readonly CheckRow[]): void {
+    if (this.#unhealthy !== undefined) this.#markChanges(diffChecks(this.#unhealthy, rows));
+    this.#unhealthy = rows;
+  }
+
+  #nodesAnswered(rows: readonly NodeRow[]): void {
+    let writes: Iterable<number> = [];
+    if (this.#nodes !== undefined) {
+      const changes = diffNodes(this.#nodes, rows);
+      this.#markChanges(changes);
+      writes = changes.writes;
+    }
+    this.#nodes = rows;
+    this.#ledger.seen(writes);
+    this.#afterSignal();
+  }
+
+  /** The loops that find changes must have answered once before any fetch: their diffs start there. */
+  get #ready(): boolean {
+    return this.#checks !== undefined && this.#servicesBaselined && this.#nodes !== undefined;
+  }
+
+  #afterSignal(): void {
+    if (!this.#ready) return;
+    if (!this.#fetching) {
+      // Every loop has its starting point: fetch everything once, from here on diffs tell what changed.
+      this.#fetching = true;
+      this.#requestSweep();
+      this.#fetcher.start();
+      return;
+    }
+    this.#traceServiceWrites();
+  }
+
+  /** Moves the ledger on: probe, wait, or decide once the services the checks showed are fetched. */
+  #traceServiceWrites(): void {
+    const stage = this.#ledger.stage();
+    if (stage === 'probe') void this.#probe();
+    if (stage === 'wait') this.#arrangeChecksFallback();
+    const pending = this.#ledger.pending;
+    if (stage !== 'ready' || pending === undefined) return;
+    const rounds = this.#fetcher.rounds;
+    if (this.#decision?.pending !== pending) {
+      // Marks made so far are fetched by the running round, or by the next one if any wait.
+      this.#decision = { pending, afterRound: rounds.started + (rounds.marksWaiting ? 1 : 0) };
+    }
+    if (rounds.finished < this.#decision.afterRound) return;
+    this.#decision = undefined;
+    switch (this.#ledger.decide()) {
+      case 'settled':
+        return;
+      case 'sweep':
+        this.#log.debug('a service changed without touching a check; fetching every watched service');
+        this.#requestSweep();
+        return;
+      case 'catch-up':
+        this.#arrangeCatchUp();
+        return;
+    }
+  }
+
+  /**
+   * The check index has passed the services index, but a blocking query on the checks wakes only
+   * when a check itself changes, and Consul also moves the index for writes that change none
+   * (removing an instance without checks). If the loop's answer is not in by the time it should
+   * be, fetch all checks once ourselves.
+   */
+  #arrangeChecksFallback(): void {
+    if (this.#checksFallback !== undefined) return;
+    this.#checksFallback = setTimeout(() => void this.#fetchAllChecks(), 2 * this.#checksCostMs + 50);
+  }
+
+  async #fetchAllChecks(): Promise<void> {
+    if (this.#ledger.stage() !== 'wait') {
+      this.#checksFallback = undefined;
+      return;
+    }
+    const checks = allChecks(this.#options.dc);
+    const signal = this.#abort.signal;
+    const startedAt = performance.now();
+    try {
+      const response = await this.#options.fetchLimit.run(() => {
+        signal.throwIfAborted();
+        return this.#reader.get(checks.query.path, checks.query.params, { signal });
+      });
+      if (response.index === undefined) throw new Error(`GET ${checks.query.path}: the answer has no X-Consul-Index`);
+      const rows = checks.parse({ found: response.status !== 404, body: response.body }, () => {});
+      this.#checksCostMs = performance.now() - startedAt;
+      this.#checksFallback = undefined;
+      this.#checksAnswered(rows, response.index);
+    } catch (error) {
+      this.#checksFallback = undefined;
+      if (signal.aborted) return;
+      this.#log.debug('fetching all checks failed; fetching every watched service', { error: (error as Error).message });
+      this.#requestSweep();
+    }
+  }
+
+  /** Asks for the check index alone, to learn whether the newest service write touched a check. */
+  async #probe(): Promise<void> {
+    const probedFor = this.#ledger.pending;
+    if (this.#probing || probedFor === undefined) return;
+    this.#probing = true;
+    const { path, params } = checkIndexProbe(this.#options.dc);
+    let sweep: boolean;
+    try {
+      const signal = this.#abort.signal;
+      const response = await this.#options.fetchLimit.run(() => {
+        signal.throwIfAborted();
+        return this.#reader.get(path, params, { signal });
+      });
+      if (response.index === undefined) throw new Error(`GET ${path}: the answer has no X-Consul-Index`);
+      sweep = this.#ledger.probeAnswered(response.index, probedFor) === 'sweep';
+      if (sweep) this.#log.debug('a service changed without touching a check; fetching every watched service');
+    } catch (error) {
+      if (this.#abort.signal.aborted) return;
+      // Without the probe nothing tells a hidden write from a slow answer: fetch everything.
+      this.#log.debug('check index probe failed; fetching every watched service', { error: (error as Error).message });
+      sweep = true;
+    } finally {
+      this.#probing = false;
+    }
+    if (sweep) this.#requestSweep();
+    else this.#traceServiceWrites();
+  }
+
+  #arrangeCatchUp(): void {
+    if (this.#catchUpTimer !== undefined || this.#fetcher.sweepRequested) return;
+    const delay = Math.max(0, this.#fetcher.lastSweepAt + this.#options.catchUpSpacingMs - performance.now());
+    this.#catchUpTimer = setTimeout(() => {
+      this.#catchUpTimer = undefined;
+      this.#log.debug('writes between two service changes could not all be traced; fetching every watched service');
+      this.#requestSweep();
+    }, delay);
+  }
+
+  /** Every watched service fetched again: it covers every write so far, traced or not. */
+  #requestSweep(): void {
+    this.#ledger.settleAll();
+    this.#decision = undefined;
+    clearTimeout(this.#catchUpTimer);
+    this.#catchUpTimer = undefined;
+    this.#fetcher.requestSweep();
+  }
+
+  #markChanges(changes: CatalogChanges): void {
+    this.#fetcher.markServices(changes.services);
+    if (changes.nodes.size === 0) return;
+    const services = new Set<string>();
+    for (const node of changes.nodes) for (const service of this.#checkNodes.get(node) ?? []) services.add(service);
+    this.#fetcher.markServices(unknownIndexes(services));
+    this.#fetcher.markNodes(changes.nodes);
+  }
+}
+
+function unknownIndexes(services: Iterable<string>): Map<string, undefined> {
+  return new Map([...services].map((service) => [service, undefined]));
+}

@@ -1,0 +1,93 @@
+// The diffs that turn two catalog-wide answers into the services and nodes that changed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  allChecks,
+  diffChecks,
+  diffNodes,
+  diffServiceNames,
+  nodesInAnswer,
+  servicesByNode,
+  type CheckRow,
+} from '../../src/watch/catalog-signals.ts';
+
+const before: CheckRow[] = [
+  ['n1', 'web-1-alive', 'web', 10],
+  ['n1', 'serfHealth', '', 5],
+  ['n2', 'api-1-alive', 'api', 11],
+  ['n2', 'db-1-alive', 'db', 12],
+];
+
+test('unchanged checks show no change', () => {
+  const changes = diffChecks(before, [...before]);
+  assert.equal(changes.services.size, 0);
+  assert.equal(changes.nodes.size, 0);
+  assert.equal(changes.writes.size, 0);
+});
+
+test('a changed, an added and a removed check each mark their service', () => {
+  const after: CheckRow[] = [
+    ['n1', 'web-1-alive', 'web', 20],
+    ['n1', 'serfHealth', '', 5],
+    ['n2', 'api-1-alive', 'api', 11],
+    ['n3', 'cache-1-alive', 'cache', 21],
+  ];
+  const changes = diffChecks(before, after);
+  assert.deepEqual(
+    [...changes.services].sort(),
+    [['cache', 21], ['db', undefined], ['web', 20]],
+    'a removed check carries no index',
+  );
+  assert.deepEqual([...changes.writes].sort(), [20, 21]);
+  assert.equal(changes.nodes.size, 0);
+});
+
+test('a node check marks its node, not a service', () => {
+  const after: CheckRow[] = before.map((row) => (row[1] === 'serfHealth' ? ['n1', 'serfHealth', '', 30] : row));
+  const changes = diffChecks(before, after);
+  assert.deepEqual([...changes.nodes], ['n1']);
+  assert.equal(changes.services.size, 0);
+});
+
+test('a service with one known and one removed change has an unknown index', () => {
+  const after: CheckRow[] = [['n1', 'web-1-alive', 'web', 20], ['n1', 'serfHealth', '', 5], ['n2', 'api-1-alive', 'api', 11]];
+  const withTwoWebChecks: CheckRow[] = [...before, ['n2', 'web-2-alive', 'web', 13]];
+  assert.equal(diffChecks(withTwoWebChecks, after).services.get('web'), undefined);
+  assert.ok(diffChecks(withTwoWebChecks, after).services.has('web'));
+});
+
+test('nodes: changed, added and removed', () => {
+  const changes = diffNodes([['n1', 1], ['n2', 2], ['n3', 3]], [['n1', 1], ['n2', 9], ['n4', 10]]);
+  assert.deepEqual([...changes.nodes].sort(), ['n2', 'n3', 'n4']);
+  assert.deepEqual([...changes.writes].sort(), [10, 9]);
+});
+
+test('service names: appeared, disappeared, tags changed; tag order does not count', () => {
+  const changed = diffServiceNames(
+    [{ Name: 'web', Tags: ['a', 'b'] }, { Name: 'api', Tags: [] }, { Name: 'db', Tags: ['x'] }],
+    [{ Name: 'web', Tags: ['b', 'a'] }, { Name: 'db', Tags: ['y'] }, { Name: 'cache', Tags: [] }],
+  );
+  assert.deepEqual([...changed].sort(), ['api', 'cache', 'db']);
+});
+
+test('services by node come from service checks only', () => {
+  const byNode = servicesByNode(before);
+  assert.deepEqual([...(byNode.get('n1') ?? [])], ['web']);
+  assert.deepEqual([...(byNode.get('n2') ?? [])].sort(), ['api', 'db']);
+});
+
+test('the nodes of a health answer are read before any parsing', () => {
+  assert.deepEqual([...nodesInAnswer([{ Node: { Node: 'n1' } }, { Node: { Node: 'n2' } }, { Node: null }, 'junk'])], ['n1', 'n2']);
+  assert.equal(nodesInAnswer(undefined).size, 0);
+});
+
+test('check rows are read from Consul\'s answer, and a malformed one is refused', () => {
+  const checks = allChecks(undefined);
+  const rows = checks.parse(
+    { found: true, body: [{ Node: 'n1', CheckID: 'c1', ServiceName: 'web', ModifyIndex: 7, Status: 'passing' }] },
+    () => {},
+  );
+  assert.deepEqual(rows, [['n1', 'c1', 'web', 7]]);
+  assert.throws(() => checks.parse({ found: true, body: [{ Node: 'n1', CheckID: 'c1' }] }, () => {}), /ModifyIndex/);
+  assert.equal(allChecks('dc2').query.params['dc'], 'dc2');
+});
