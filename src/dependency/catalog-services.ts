@@ -31,7 +31,9 @@ export function catalogServices(dc?: string): Dependency<CatalogService[]> {
         const kept = tags.filter((tag) => overlongText({ tag }) === undefined);
         const dropped = tags.length - kept.length;
         if (dropped > 0) warn(`service ${quoteForLog(name)}: ${dropped} tag${dropped === 1 ? '' : 's'} longer than ${longestCatalogTextBytes} bytes left out`);
-        services.push({ Name: name, Tags: kept });
+        // Consul lists a service's tags (the union over its instances) in no fixed order: sorted,
+        // an unchanged catalog renders the same bytes.
+        services.push({ Name: name, Tags: kept.sort(compareText) });
       }
       return services.sort((a, b) => compareText(a.Name, b.Name));
     },
