@@ -35,6 +35,16 @@ export class Cleanups {
 }
 
 /** Runs the cleanups of every mode still running. */
+/** Runs `work` with a fresh Cleanups, which runs when `work` ends, however it ends. */
+export async function withCleanups<T>(work: (cleanups: Cleanups) => Promise<T>): Promise<T> {
+  const cleanups = new Cleanups();
+  try {
+    return await work(cleanups);
+  } finally {
+    await cleanups.run();
+  }
+}
+
 export async function runAllCleanups(): Promise<void> {
   await Promise.all([...active].map((cleanups) => cleanups.run()));
 }

@@ -12,7 +12,7 @@ import { startConsul, type ConsulAgent } from '../../test/support/consul.ts';
 import { freePort } from '../../test/support/ports.ts';
 import { waitFor } from '../../test/support/wait.ts';
 import { startBackendProcess, type BackendProcess } from './backend-process.ts';
-import { Cleanups } from './cleanups.ts';
+import { Cleanups, withCleanups } from './cleanups.ts';
 import { maximum, percentile, type Figure, type Section } from './figures.ts';
 import { startLb, type LbProcess } from './lb-process.ts';
 import { LbPoller } from './lb-poller.ts';
@@ -35,14 +35,7 @@ export const lbBench: BenchMode = {
   flag: 'lb',
   describe: 'B. drcon lb: register→first request served, reloads per burst, requests/s vs static Nginx',
   byDefault: true,
-  async run(context) {
-    const cleanups = new Cleanups();
-    try {
-      return await measure(context, cleanups);
-    } finally {
-      await cleanups.run();
-    }
-  },
+  run: (context) => withCleanups((cleanups) => measure(context, cleanups)),
 };
 
 async function measure(context: BenchContext, cleanups: Cleanups): Promise<Section> {

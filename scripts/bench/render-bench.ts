@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startConsul, type ConsulAgent } from '../../test/support/consul.ts';
 import { startDrcon, type RunningDrcon } from '../../test/support/drcon.ts';
 import { waitFor } from '../../test/support/wait.ts';
-import { Cleanups } from './cleanups.ts';
+import { Cleanups, withCleanups } from './cleanups.ts';
 import { CommandLog } from './command-log.ts';
 import { maximum, percentile, type Figure, type Section } from './figures.ts';
 import type { BenchContext, BenchMode } from './mode.ts';
@@ -28,14 +28,7 @@ export const renderBench: BenchMode = {
   flag: 'render',
   describe: 'A. drcon render: change→command latency, burst, start-up, recovery, RSS/CPU',
   byDefault: true,
-  async run(context) {
-    const cleanups = new Cleanups();
-    try {
-      return await measure(context, cleanups);
-    } finally {
-      await cleanups.run();
-    }
-  },
+  run: (context) => withCleanups((cleanups) => measure(context, cleanups)),
 };
 
 async function measure({ progress }: BenchContext, cleanups: Cleanups): Promise<Section> {

@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { endpointOf } from '../../src/consul/client.ts';
 import { startConsul, type ConsulAgent } from '../../test/support/consul.ts';
 import { startDrcon } from '../../test/support/drcon.ts';
-import { Cleanups } from './cleanups.ts';
+import { Cleanups, withCleanups } from './cleanups.ts';
 import { percentile, type Figure, type Section } from './figures.ts';
 import type { BenchContext, BenchMode } from './mode.ts';
 import { processUsage } from './process-usage.ts';
@@ -49,14 +49,7 @@ export const scaleBench: BenchMode = {
   flag: 'scale',
   describe: 'S. scale: a template over 100/1,000/3,000 services × 10 instances; connections, idle requests, change latency',
   byDefault: false,
-  async run(context) {
-    const cleanups = new Cleanups();
-    try {
-      return await measure(context, cleanups);
-    } finally {
-      await cleanups.run();
-    }
-  },
+  run: (context) => withCleanups((cleanups) => measure(context, cleanups)),
 };
 
 interface Change {

@@ -12,7 +12,7 @@ import { startConsul, type ConsulAgent } from '../../test/support/consul.ts';
 import { freePort } from '../../test/support/ports.ts';
 import { waitFor } from '../../test/support/wait.ts';
 import { startBackendProcess } from './backend-process.ts';
-import { Cleanups } from './cleanups.ts';
+import { Cleanups, withCleanups } from './cleanups.ts';
 import type { Figure, Section } from './figures.ts';
 import { startLb } from './lb-process.ts';
 import type { BenchContext, BenchMode } from './mode.ts';
@@ -37,13 +37,8 @@ export const soakBench: BenchMode = {
 };
 
 /** The soak as a function of its own, for the bench dispatcher or a script. */
-export async function runSoak(context: BenchContext): Promise<Section> {
-  const cleanups = new Cleanups();
-  try {
-    return await soak(context, cleanups);
-  } finally {
-    await cleanups.run();
-  }
+export function runSoak(context: BenchContext): Promise<Section> {
+  return withCleanups((cleanups) => soak(context, cleanups));
 }
 
 async function soak(context: BenchContext, cleanups: Cleanups): Promise<Section> {
