@@ -53,7 +53,8 @@ export class BlockingQuery<T> {
   #delivered: { json: string | undefined } | undefined;
   /** Failures since the last success. */
   #failures = 0;
-  readonly #warned = new Set<string>();
+  /** What the last parsed answer reported (entries left out): each is logged when it first appears. */
+  #warned = new Set<string>();
 
   constructor(
     client: ConsulReader,
@@ -121,8 +122,10 @@ export class BlockingQuery<T> {
       // (as the docs ask: reset and read afresh, or updates could be missed for good).
       this.#log.debug('index went backwards; starting over', { from: this.#seenIndex, to: response.index });
     }
-    const data = this.#dependency.parse({ found: response.status !== 404, body: response.body }, this.#warnOnce);
+    const reported = new Set<string>();
+    const data = this.#dependency.parse({ found: response.status !== 404, body: response.body }, (message) => reported.add(message));
     if (signal.aborted) return;
+    this.#warnNew(reported);
     // Never block on 0 or below: Consul would answer at once, and the loop would spin. The docs
     // say 1 is always safe.
     this.#index = Math.max(1, response.index);
@@ -175,12 +178,15 @@ export class BlockingQuery<T> {
     this.#handlers.onRecover?.();
   }
 
-  /** What a dependency reports about its data (an entry left out) is worth one line, once. */
-  readonly #warnOnce = (message: string): void => {
-    if (this.#warned.has(message)) return;
-    this.#warned.add(message);
-    this.#log.warn(message);
-  };
+  /**
+   * What a dependency reports about its data (an entry left out) is worth one line while it
+   * lasts, and one more if it comes back. Only the last answer's reports are kept, so a stream of
+   * ever new bad entries cannot grow drcon's memory.
+   */
+  #warnNew(reported: Set<string>): void {
+    for (const message of reported) if (!this.#warned.has(message)) this.#log.warn(message);
+    this.#warned = reported;
+  }
 }
 
 /** Sleeps, or returns early (without throwing) when the loop is stopped. */

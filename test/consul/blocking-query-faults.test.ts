@@ -197,6 +197,23 @@ test("each distinct message from parse's warn is logged once", async (t) => {
   );
 });
 
+test("a message from parse's warn is logged again when its entry comes back after it was gone", async (t) => {
+  const withWarnings: Dependency<string[]> = {
+    ...names,
+    parse: ({ body }, warn) => {
+      const all = body as string[];
+      for (const name of all) if (name.includes(' ')) warn(`left out service "${name}": a space in its name`);
+      return all.filter((name) => !name.includes(' '));
+    },
+  };
+  const run = await watch(t, [json(1, ['a', 'b c']), json(2, ['a']), json(3, ['a', 'b c'])], withWarnings);
+  await run.settled();
+  assert.deepEqual(
+    run.lines.filter((line) => line.level === 'warn').map((line) => line.msg),
+    ['left out service "b c": a space in its name', 'left out service "b c": a space in its name'],
+  );
+});
+
 test('stop aborts the held request: the agent sees the connection go', async (t) => {
   const run = await watch(t, [json(1, ['a'])]);
   await run.settled();
