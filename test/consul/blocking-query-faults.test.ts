@@ -176,15 +176,17 @@ test('a failure streak logs one warning, then debug lines, then one "recovered"'
   assert.equal(run.recoveries(), 1);
 });
 
+/** Like `names`, but a name with a space is left out and reported through `warn`. */
+const withWarnings: Dependency<string[]> = {
+  ...names,
+  parse: ({ body }, warn) => {
+    const all = body as string[];
+    for (const name of all) if (name.includes(' ')) warn(`left out service "${name}": a space in its name`);
+    return all.filter((name) => !name.includes(' '));
+  },
+};
+
 test("each distinct message from parse's warn is logged once", async (t) => {
-  const withWarnings: Dependency<string[]> = {
-    ...names,
-    parse: ({ body }, warn) => {
-      const all = body as string[];
-      for (const name of all) if (name.includes(' ')) warn(`left out service "${name}": a space in its name`);
-      return all.filter((name) => !name.includes(' '));
-    },
-  };
   const run = await watch(t, [json(1, ['a', 'b c']), json(2, ['a', 'b c', 'd']), json(3, ['a', 'b c', 'd e'])], withWarnings);
   await run.settled();
   assert.deepEqual(run.delivered, [['a'], ['a', 'd'], ['a']]);
@@ -198,14 +200,6 @@ test("each distinct message from parse's warn is logged once", async (t) => {
 });
 
 test("a message from parse's warn is logged again when its entry comes back after it was gone", async (t) => {
-  const withWarnings: Dependency<string[]> = {
-    ...names,
-    parse: ({ body }, warn) => {
-      const all = body as string[];
-      for (const name of all) if (name.includes(' ')) warn(`left out service "${name}": a space in its name`);
-      return all.filter((name) => !name.includes(' '));
-    },
-  };
   const run = await watch(t, [json(1, ['a', 'b c']), json(2, ['a']), json(3, ['a', 'b c'])], withWarnings);
   await run.settled();
   assert.deepEqual(
