@@ -49,7 +49,7 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
       // starts its log with what it runs with.
       logger[settings.once ? 'debug' : 'info']('settings', settingsForLog(settings, status));
       const shell = (command: string | undefined, timeoutMs: number | undefined) =>
-        command === undefined ? undefined : shellAction(command, timeoutMs ?? settings.commandTimeoutMs, logger);
+        command === undefined ? undefined : shellAction(command, timeoutMs ?? settings.commandTimeoutMs, logger, { holdNext: !settings.once && !settings.dry });
 
       const child = exec === undefined ? undefined : new ChildSupervisor();
       const lifecycle = child && new ChildLifecycle(child, logger);

@@ -3,7 +3,8 @@
 // the same action, so the runner can run it once for several templates.
 
 import type { Logger } from '../log/logger.ts';
-import { runCommand, type CommandResult } from './command.ts';
+import { startShell, superviseShell, type CommandResult } from './command.ts';
+import { HeldShell } from './held-shell.ts';
 import type { ChildSupervisor } from '../child/supervisor.ts';
 
 export interface Action {
@@ -13,20 +14,37 @@ export interface Action {
   cancel?(): void;
 }
 
-export function shellAction(command: string, timeoutMs: number, logger: Logger): Action {
+export interface ShellActionOptions {
+  /**
+   * After each run, start the next run's shell and hold it (held-shell.ts), so the next change
+   * runs the command sooner. For long-running drcon; a one-shot run would only waste it.
+   */
+  holdNext?: boolean;
+}
+
+export function shellAction(command: string, timeoutMs: number, logger: Logger, { holdNext = false }: ShellActionOptions = {}): Action {
   const running = new Set<AbortController>();
+  let held: HeldShell | undefined;
+  let cancelled = false;
   return {
     name: command,
     async run() {
       const controller = new AbortController();
       running.add(controller);
+      const options = { timeoutMs, logger, signal: controller.signal };
+      const subprocess = held?.release() ?? startShell(command, {});
+      held = undefined;
       try {
-        return await runCommand(command, { timeoutMs, logger, signal: controller.signal });
+        return await superviseShell(subprocess, command, options);
       } finally {
         running.delete(controller);
+        if (holdNext && !cancelled) held = new HeldShell(command);
       }
     },
     cancel() {
+      cancelled = true;
+      void held?.discard();
+      held = undefined;
       for (const controller of running) controller.abort();
     },
   };

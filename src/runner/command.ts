@@ -36,23 +36,44 @@ const outputLimitBytes = 2048;
 const drainMs = 100;
 
 export async function runCommand(command: string, options: CommandOptions): Promise<CommandResult> {
-  const { timeoutMs, logger, env, cwd, killGraceMs = 2000, signal: abortSignal } = options;
-  const started = performance.now();
-  const output = new OutputTail(outputLimitBytes);
-  logger.debug('running command', { command });
+  return superviseShell(startShell(command, options), command, options);
+}
 
-  const subprocess = execa('/bin/sh', ['-c', command], {
-    // Its own process group, so a timeout can kill the shell and all it started with one signal.
+/** A command's shell as `startShell` leaves it: already started, or held until released. */
+export type ShellProcess = ReturnType<typeof startShell>;
+
+/**
+ * Starts `/bin/sh -c command` in its own process group (so a timeout can kill the shell and all
+ * it started with one signal). With `held`, the shell first waits for a line on its stdin and
+ * exits without running anything if stdin closes instead: see held-shell.ts for why.
+ */
+export function startShell(command: string, options: Pick<CommandOptions, 'env' | 'cwd'> & { held?: boolean }) {
+  // On one line with the command, so the shell's error messages keep the command's line numbers.
+  const script = options.held ? `read -r _ || exit 0; ${command}` : command;
+  const subprocess = execa('/bin/sh', ['-c', script], {
     detached: true,
-    stdin: 'ignore',
+    stdin: options.held ? 'pipe' : 'ignore',
     all: true,
     buffer: false,
     reject: false,
-    env,
-    cwd,
+    env: options.env,
+    cwd: options.cwd,
   });
-  subprocess.all.on('data', (chunk: Buffer) => output.push(chunk));
+  // A held shell that died before its release leaves a pipe nobody reads: no unhandled EPIPE.
+  subprocess.stdin?.on('error', () => {});
+  return subprocess;
+}
 
+/**
+ * Waits for a started (or just released) shell to finish, bounded by the timeout, and says how it
+ * went. The timeout and the duration count from this call.
+ */
+export async function superviseShell(subprocess: ShellProcess, command: string, options: CommandOptions): Promise<CommandResult> {
+  const { timeoutMs, logger, killGraceMs = 2000, signal: abortSignal } = options;
+  const started = performance.now();
+  const output = new OutputTail(outputLimitBytes);
+  logger.debug('running command', { command });
+  subprocess.all.on('data', (chunk: Buffer) => output.push(chunk));
   const pid = subprocess.pid;
   let timedOut = false;
   let durationMs: number | undefined;
