@@ -229,17 +229,17 @@ export class Runner {
   async #write(job: RunnerJob, output: string, log: Logger): Promise<boolean | 'failed'> {
     if (!this.#tidied.has(job)) {
       this.#tidied.add(job);
-      const stale = await removeStaleTempFiles(job.destination);
+      const stale = removeStaleTempFiles(job.destination);
       if (stale.length > 0) log.warn('removed temp files left by an interrupted write', { files: stale.join(' ') });
     }
-    const previous = await readFileIfExists(job.destination);
+    const previous = readFileIfExists(job.destination);
     const next = Buffer.from(output);
     if (previous?.equals(next)) return false;
-    await writeFileAtomic(job.destination, next);
+    writeFileAtomic(job.destination, next);
     log.info('rendered', { destination: job.destination, bytes: next.length });
     if (job.check && !(await this.#runAction(job.check, 'check', job))) {
       // Never leave a file that failed its check: the last good one goes back.
-      if (previous) await writeFileAtomic(job.destination, previous);
+      if (previous) writeFileAtomic(job.destination, previous);
       else await rm(job.destination, { force: true });
       log.error('check failed; previous file restored, command not run', { destination: job.destination });
       return 'failed';

@@ -78,7 +78,7 @@ function render(services: string[], catalog: Catalog): string {
 
 /** Renders, writes, checks with `nginx -t`, reloads Nginx, and waits until it serves `probe`. */
 async function serve(services: string[], catalog: Catalog, probe: () => Promise<boolean>): Promise<void> {
-  await writeFileAtomic(layout.appConfig, render(services, catalog));
+  writeFileAtomic(layout.appConfig, render(services, catalog));
   assert.deepEqual(await checkNginxConfig(layout), { ok: true });
   await nginx!.reload();
   await waitFor('nginx to serve the new configuration', probe);
