@@ -19,6 +19,12 @@ export interface BlockingQueryOptions {
   minSpacingMs?: number;
   /** Retry timing after a failure (defaults: from 50 ms up to 1 s). */
   backoff?: BackoffOptions;
+  /**
+   * Deliver every answer whose index moved, without comparing it to the last one: for callers
+   * that diff answers themselves, where serialising a catalog-wide answer to compare it would
+   * only cost time. Default false.
+   */
+  deliverEveryIndex?: boolean;
 }
 
 export interface BlockingQueryHandlers<T> {
@@ -50,7 +56,9 @@ export class BlockingQuery<T> {
   #index: number | undefined;
   /** The index of the last answer taken; kept through failures, to recognise an answer from the past. */
   #seenIndex: number | undefined;
-  #delivered: { json: string | undefined } | undefined;
+  readonly #deliverEveryIndex: boolean;
+  /** What was last delivered: its index (while no failure came since) and, unless not compared, its JSON. */
+  #delivered: { index: number | undefined; json: string | undefined } | undefined;
   /** Failures since the last success. */
   #failures = 0;
   /** What the last parsed answer reported (entries left out): each is logged when it first appears. */
@@ -70,6 +78,7 @@ export class BlockingQuery<T> {
     this.#log = options.logger.child({ dependency: dependency.id });
     this.#backoff = new Backoff(options.backoff);
     this.#rateLimit = new RateLimiter({ minSpacingMs: options.minSpacingMs });
+    this.#deliverEveryIndex = options.deliverEveryIndex ?? false;
   }
 
   start(): void {
@@ -149,18 +158,26 @@ export class BlockingQuery<T> {
   }
 
   #deliver(data: T, index: number): void {
-    const json = JSON.stringify(data);
-    if (this.#delivered !== undefined && this.#delivered.json === json) {
+    // At one index the data is what it was (a wait that ran out answers with the same index):
+    // known without serialising it, as long as no failure (maybe a new agent) came in between.
+    if (this.#delivered !== undefined && this.#delivered.index === index) {
+      this.#handlers.onUnchanged?.(index);
+      return;
+    }
+    const json = this.#deliverEveryIndex ? undefined : JSON.stringify(data);
+    if (json !== undefined && this.#delivered?.json === json) {
+      this.#delivered.index = index;
       this.#handlers.onUnchanged?.(index);
       return;
     }
     this.#handlers.onData(data, index);
     // Recorded after onData returns: if it throws, the next success delivers again.
-    this.#delivered = { json };
+    this.#delivered = { index, json };
   }
 
   #failed(error: Error): void {
     this.#index = undefined;
+    if (this.#delivered !== undefined) this.#delivered.index = undefined;
     this.#failures += 1;
     if (this.#failures === 1) {
       this.#log.warn('Consul query failed; retrying', { error: error.message });

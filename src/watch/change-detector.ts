@@ -138,7 +138,7 @@ export class CatalogChangeDetector {
     handlers: { onData(data: T, index: number): void; onUnchanged?(index: number): void },
   ): BlockingQuery<unknown> {
     const { waitMs, maxStaleMs, logger, onError, onRecover } = this.#options;
-    return new BlockingQuery(this.#reader, dependency, { waitMs, maxStaleMs, logger }, {
+    return new BlockingQuery(this.#reader, dependency, { waitMs, maxStaleMs, logger, deliverEveryIndex: true }, {
       ...handlers,
       onError: (error) => onError?.(dependency, error),
       onRecover: () => {

@@ -122,6 +122,28 @@ test('after the agent restarts (its index back near zero), the loop recovers and
   assert.equal(retries[0]?.options.index, undefined);
 });
 
+test('deliverEveryIndex: a moved index is delivered even with equal data; a wait that ran out (same index) is not', async (t) => {
+  await agent.registerService({ ID: 'twin-1', Name: 'twin', Port: 1 });
+  const delivered: { names: string[]; index: number }[] = [];
+  const unchanged: number[] = [];
+  const loop = new BlockingQuery(client, serviceNames, { waitMs: 200, logger: recordingLogger().logger, deliverEveryIndex: true }, {
+    onData: (names, index) => delivered.push({ names, index }),
+    onUnchanged: (index) => unchanged.push(index),
+  });
+  t.after(() => loop.stop());
+  loop.start();
+  await waitFor('first data', () => delivered.length === 1);
+  await waitFor('two waits that ran out', () => unchanged.length >= 2);
+  assert.equal(delivered.length, 1, 'an answer at the index already delivered came again');
+  assert.ok(unchanged.every((index) => index === delivered[0]!.index));
+
+  // Another instance of a service already listed: the index moves, the names stay the same.
+  await agent.registerService({ ID: 'twin-2', Name: 'twin', Port: 2 });
+  await waitFor('the moved index', () => delivered.length === 2);
+  assert.deepEqual(delivered[1]!.names, delivered[0]!.names);
+  assert.ok(delivered[1]!.index > delivered[0]!.index);
+});
+
 test('stop aborts the request in flight and ends the loop', async () => {
   const calls: Call[] = [];
   let deliveries = 0;
