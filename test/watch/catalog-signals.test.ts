@@ -1,6 +1,7 @@
 // The diffs that turn two catalog-wide answers into the services and nodes that changed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
   allChecks,
   diffChecks,
@@ -90,4 +91,45 @@ test('check rows are read from Consul\'s answer, and a malformed one is refused'
   assert.deepEqual(rows, [['n1', 'c1', 'web', 7]]);
   assert.throws(() => checks.parse({ found: true, body: [{ Node: 'n1', CheckID: 'c1' }] }, () => {}), /ModifyIndex/);
   assert.equal(allChecks('dc2').query.params['dc'], 'dc2');
+});
+
+test('checks diff: the same changes as comparing every row by key, whatever was inserted, removed or moved', () => {
+  // The reference: every row looked up by key, no shortcut for rows that line up.
+  const byKey = (before: readonly CheckRow[], after: readonly CheckRow[]) => {
+    const services = new Map<string, number | undefined>();
+    const nodes = new Set<string>();
+    const writes = new Set<number>();
+    const mark = (row: CheckRow, index: number | undefined) => {
+      if (row[2] === '') return void nodes.add(row[0]);
+      const unknown = index === undefined || (services.has(row[2]) && services.get(row[2]) === undefined);
+      services.set(row[2], unknown ? undefined : Math.max(services.get(row[2]) ?? 0, index));
+    };
+    const old = new Map(before.map((row) => [`${row[0]} ${row[1]}`, row]));
+    for (const row of after) {
+      const was = old.get(`${row[0]} ${row[1]}`);
+      old.delete(`${row[0]} ${row[1]}`);
+      if (was !== undefined && was[3] === row[3] && was[2] === row[2]) continue;
+      mark(row, row[3]);
+      if (was !== undefined && was[2] !== row[2]) mark(was, row[3]);
+      writes.add(row[3]);
+    }
+    for (const removed of old.values()) mark(removed, undefined);
+    return { services, nodes, writes };
+  };
+  const row = fc.tuple(fc.constantFrom('n1', 'n2', 'n3'), fc.constantFrom('a', 'b', 'c', 'd', 'e'), fc.constantFrom('', 'web', 'api'), fc.integer({ min: 1, max: 9 }));
+  const checks = fc.uniqueArray(row, { selector: (r) => `${r[0]} ${r[1]}`, maxLength: 12 });
+  fc.assert(
+    fc.property(checks, checks, fc.integer({ min: 0, max: 12 }), (before, extra, keep) => {
+      // After: a run of the same rows (some rewritten), others inserted or dropped around them.
+      const kept = before.slice(0, keep).map((r, i) => (i % 3 === 0 ? ([r[0], r[1], r[2], r[3] + 10] as CheckRow) : r));
+      const keys = new Set(kept.map((r) => `${r[0]} ${r[1]}`));
+      const after = [...kept, ...extra.filter((r) => !keys.has(`${r[0]} ${r[1]}`)), ...before.slice(keep + 1).filter((r) => !extra.some((e) => e[0] === r[0] && e[1] === r[1]))];
+      const got = diffChecks(before, after);
+      const want = byKey(before, after);
+      assert.deepEqual([...got.services].sort(), [...want.services].sort());
+      assert.deepEqual([...got.nodes].sort(), [...want.nodes].sort());
+      assert.deepEqual([...got.writes].sort(), [...want.writes].sort());
+    }),
+    { numRuns: 500 },
+  );
 });
