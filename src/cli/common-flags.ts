@@ -14,6 +14,10 @@ export function withConsulFlags<T>(yargs: Argv<T>) {
     .option('ca-file', { type: 'string', describe: 'CA bundle to verify an https agent [env CONSUL_CACERT]' })
     .option('insecure-skip-verify', { type: 'boolean', describe: 'do not verify the agent\'s TLS certificate (unsafe)' })
     .option('max-stale', { type: 'string', defaultDescription: '2s', describe: 'longest staleness accepted from a stale read before asking the leader' })
+    .option('max-blocking-queries', {
+      type: 'string', defaultDescription: '24',
+      describe: 'most blocking queries held open; past it, service queries share catalog-wide change detection (more: faster changes, more connections)',
+    })
     .option('consul-wait', { type: 'string', defaultDescription: '60s', describe: 'how long each blocking query may wait at Consul' })
     .option('min-interval', { type: 'string', defaultDescription: '200ms', describe: 'least time between two runs of a command during a burst of changes' })
     .option('wait', { type: 'string', describe: 'quiescence min[:max]: render after no change for min, at the latest after max' })

@@ -89,6 +89,7 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
             logger,
             blockingWaitMs: settings.blockingWaitMs,
             maxStaleMs: settings.maxStaleMs,
+            maxBlockingQueries: settings.maxBlockingQueries,
             minIntervalMs: settings.minIntervalMs,
             wait: settings.wait,
             context: { listen, services },

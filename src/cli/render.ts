@@ -66,6 +66,7 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
             logger,
             blockingWaitMs: settings.blockingWaitMs,
             maxStaleMs: settings.maxStaleMs,
+            maxBlockingQueries: settings.maxBlockingQueries,
             minIntervalMs: settings.minIntervalMs,
             wait: settings.wait,
             once: settings.once,

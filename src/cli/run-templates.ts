@@ -28,6 +28,7 @@ export interface RunTemplatesOptions {
   logger: Logger;
   blockingWaitMs: number;
   maxStaleMs: number;
+  maxBlockingQueries?: number;
   minIntervalMs: number;
   wait?: { minMs: number; maxMs: number };
   once?: boolean;
@@ -76,7 +77,7 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
   const monitor = options.status ? new StatusMonitor({ jobs, watches: (): number => watcher.size, nginx: options.status.nginx }) : undefined;
   const client = new ConsulClient({ logger, ...options.consul, onRequest: monitor?.onConsulRequest });
   const watcher: Watcher = new Watcher(client, {
-    waitMs: options.blockingWaitMs, maxStaleMs: options.maxStaleMs, logger,
+    waitMs: options.blockingWaitMs, maxStaleMs: options.maxStaleMs, maxBlockingQueries: options.maxBlockingQueries, logger,
     onError: monitor?.onWatchError, onRecover: monitor?.onWatchRecover,
   });
   const stopChangeLog = logDataChanges(watcher, logger);

@@ -17,6 +17,7 @@ export interface CommonArgs {
   caFile?: string;
   insecureSkipVerify?: boolean;
   maxStale?: string;
+  maxBlockingQueries?: string;
   consulWait?: string;
   minInterval?: string;
   wait?: string;
@@ -76,6 +77,7 @@ async function fromFlags(args: CommonArgs): Promise<PartialSettings> {
     insecureSkipVerify: args.insecureSkipVerify,
     maxStaleMs: duration(args.maxStale, '-max-stale'),
     blockingWaitMs: duration(args.consulWait, '-consul-wait'),
+    maxBlockingQueries: args.maxBlockingQueries === undefined ? undefined : wholeNumber(args.maxBlockingQueries, '-max-blocking-queries'),
     minIntervalMs: duration(args.minInterval, '-min-interval'),
     commandTimeoutMs: duration(args.commandTimeout, '-command-timeout'),
     wait: args.wait === undefined ? undefined : parseWait(args.wait, '-wait'),
@@ -86,6 +88,12 @@ async function fromFlags(args: CommonArgs): Promise<PartialSettings> {
     dry: args.dry || undefined,
     statusAddress: args.statusAddr === undefined ? undefined : parseStatusAddress(args.statusAddr, '-status-addr'),
   };
+}
+
+function wholeNumber(value: string, flag: string): number {
+  const number = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(number) || number < 1) throw new UsageError(`${flag}: expected a whole number ≥ 1, got ${JSON.stringify(value)}`);
+  return number;
 }
 
 async function readCaFile(file: string): Promise<void> {

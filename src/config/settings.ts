@@ -48,6 +48,8 @@ export interface Settings {
   commandTimeoutMs: number;
   /** How long Consul may hold a blocking query. */
   blockingWaitMs: number;
+  /** Most blocking queries held open at once (see the watcher). */
+  maxBlockingQueries: number;
   logLevel: LogLevel;
   logFormat: LogFormat;
   /** The child to supervise, from a config file; the `-exec` flags override it. */
@@ -68,6 +70,7 @@ export const defaultSettings: Readonly<Settings> = Object.freeze({
   maxStaleMs: 2000,
   commandTimeoutMs: 30_000,
   blockingWaitMs: 60_000,
+  maxBlockingQueries: 24,
   logLevel: 'info',
   logFormat: 'text',
 });

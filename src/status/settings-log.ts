@@ -20,6 +20,7 @@ export function settingsForLog(settings: Settings, status: StatusAddress | 'off'
     minIntervalMs: settings.minIntervalMs,
     maxStaleMs: settings.maxStaleMs,
     consulWaitMs: settings.blockingWaitMs,
+    maxBlockingQueries: settings.maxBlockingQueries,
     commandTimeoutMs: settings.commandTimeoutMs,
     logLevel: settings.logLevel,
     logFormat: settings.logFormat,

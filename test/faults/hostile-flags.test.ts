@@ -43,6 +43,8 @@ const cases: Case[] = [
   { args: ['render', ...target, '-max-stale=-1s'], message: /^-max-stale: invalid duration "-1s" \(must not be negative\)/ },
   { args: ['render', ...target, '-consul-wait', '1'], message: /^-consul-wait: invalid duration "1" \(missing unit, e\.g\. 1s\)/ },
   { args: ['render', ...target, '-min-interval', ''], message: /^-min-interval: invalid duration ""/ },
+  { args: ['render', ...target, '-max-blocking-queries', '0'], message: /^-max-blocking-queries: expected a whole number ≥ 1, got "0"/ },
+  { args: ['lb', '-max-blocking-queries', '2.5'], message: /^-max-blocking-queries: expected a whole number ≥ 1, got "2\.5"/ },
   { args: ['render', ...target, '-command-timeout', '9999999h'], message: /^-command-timeout: .*longer than the maximum/ },
   { args: ['render', ...target, '-command-timeout', '1e3s'], message: /^-command-timeout: invalid duration "1e3s"/ },
   { args: ['render', ...target, '-wait', '1s:2s:3s'], message: /^-wait: invalid wait "1s:2s:3s"/ },

@@ -253,3 +253,19 @@ test('-exec supervises a child: started after the first render, signalled on cha
   await waitFor('child signalled on change', () => readFileSync(log, 'utf8').includes('hup'));
   assert.equal(await drcon.stop('SIGTERM'), 7, "drcon exits with the child's status");
 });
+
+test('-max-blocking-queries: past it, service queries share catalog-wide detection, and changes still render', async () => {
+  await consul.registerService({ ID: 'budget-a1', Name: 'budget-a', Address: '10.6.0.1', Port: 7001 });
+  await consul.registerService({ ID: 'budget-b1', Name: 'budget-b', Address: '10.6.0.2', Port: 7002 });
+  const source = file('budget.hbs', '{{#each (service "budget-a")}}{{Port}} {{/each}}{{#each (service "budget-b")}}{{Port}} {{/each}}');
+  const out = file('budget.out');
+  const drcon = watch(['-max-blocking-queries', '1', '-template', `${source}:${out}`]);
+  await waitFor('first render', () => existsSync(out) && readFileSync(out, 'utf8') === '7001 7002 ');
+  await drcon.waitForOutput(/detecting catalog-wide changes instead of one blocking query each .*maxBlockingQueries=1/);
+  await consul.registerService({ ID: 'budget-b2', Name: 'budget-b', Address: '10.6.0.3', Port: 7003 });
+  await waitFor('a registration rendered through the detector', () => readFileSync(out, 'utf8') === '7001 7002 7003 ');
+
+  const unbudgeted = watch(['-template', `${source}:${file('budget-default.out')}`]);
+  await waitFor('first render with the default budget', () => existsSync(join(dir, 'budget-default.out')));
+  assert.doesNotMatch(unbudgeted.output(), /detecting catalog-wide changes/);
+});
