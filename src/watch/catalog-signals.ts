@@ -69,6 +69,15 @@ export function checkIndexProbe(dc: string | undefined): { path: string; params:
   return { path: '/v1/health/state/any', params: { dc, filter: 'CheckID == "" and Node == ""' } };
 }
 
+/** The check index as a blocking query: it wakes on every check write, and its answer stays empty. */
+export function checkIndex(dc: string | undefined): Dependency<null> {
+  return {
+    id: `catalog-changes.check-index(${dc === undefined ? '' : '@' + dc})`,
+    query: checkIndexProbe(dc),
+    parse: () => null,
+  };
+}
+
 export function diffChecks(before: readonly CheckRow[], after: readonly CheckRow[]): CatalogChanges {
   const changes = emptyChanges();
   const mark = (row: CheckRow, index: number | undefined) => {

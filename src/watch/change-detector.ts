@@ -1,10 +1,15 @@
 // Serves many service-health dependencies of one datacenter with four blocking loops instead of
-// one per dependency: all checks (/v1/health/state/any), all service names (/v1/catalog/services),
-// all nodes (/v1/catalog/nodes), and the checks that are not passing (a small answer that shows a
-// check turning critical sooner). Each answer is diffed against the last one to find which
-// services changed, and only their dependencies are fetched again (ServiceFetcher). Service
+// one per dependency: the check index (a query whose filter keeps its answer empty), all service
+// names (/v1/catalog/services), all nodes (/v1/catalog/nodes), and the checks that are not
+// passing (a small answer that shows a check turning critical at once). When the check index
+// moves, the list of all checks (/v1/health/state/any) is fetched, after the services the fast
+// signals showed: at 10,000 checks it is 2.4 MB that Consul takes 50-100 ms to produce, and a
+// blocking loop on it would make every change wait behind it. Each answer is diffed against the
+// last one to find which services changed, and only their dependencies are fetched again
+// (ServiceFetcher). Service
 // writes that touch no check are traced with the ServicesWriteLedger and, when hidden, caught by
 // fetching every dependency again (a sweep).
+import { Backoff } from '../consul/backoff.ts';
 import { BlockingQuery, type ConsulReader } from '../consul/blocking-query.ts';
 import { catalogServices, type CatalogService } from '../dependency/catalog-services.ts';
 import type { Dependency } from '../dependency/dependency.ts';
@@ -12,6 +17,7 @@ import type { Logger } from '../log/logger.ts';
 import {
   allChecks,
   allNodes,
+  checkIndex,
   checkIndexProbe,
   unhealthyChecks,
   diffChecks,
@@ -41,8 +47,11 @@ export interface ChangeDetectorOptions {
   onRecover?(dependency: Dependency): void;
 }
 
-/** The loops `start` opens: all checks, service names, nodes, checks not passing. */
+/** The loops `start` opens: the check index, service names, nodes, checks not passing. */
 export const blockingQueriesPerDetector = 4;
+
+/** How long all checks wait for the checks not passing to catch up with the check index. */
+const unhealthyLagMs = 250;
 
 export class CatalogChangeDetector {
   readonly #reader: ConsulReader;
@@ -61,7 +70,15 @@ export class CatalogChangeDetector {
   /** How long a full answer of all checks took, last time: the loop's answer is due within about that. */
   #checksCostMs = 0;
   #checksFallback: NodeJS.Timeout | undefined;
+  /** A fetch of all checks is in flight. */
+  #checksFetching = false;
+  #checksRetry: NodeJS.Timeout | undefined;
+  readonly #checksBackoff = new Backoff();
   #unhealthy: readonly CheckRow[] | undefined;
+  /** The index of the last answer of the checks that are not passing. */
+  #unhealthyIndex = 0;
+  /** Fetches all checks even though the checks not passing have not caught up (their loop may be failing). */
+  #unhealthyLagTimer: NodeJS.Timeout | undefined;
   /** Node → services with a check there, worked out from #checks when a node changes. */
   #checkNodes: Map<string, Set<string>> | undefined;
   #services: readonly CatalogService[] | undefined;
@@ -72,7 +89,6 @@ export class CatalogChangeDetector {
   /** The pending services index about to be decided, and the round that must finish first. */
   #decision: { pending: number; afterRound: number } | undefined;
   #catchUpTimer: NodeJS.Timeout | undefined;
-  #startedAt = 0;
   #probing = false;
 
   constructor(reader: ConsulReader, options: ChangeDetectorOptions) {
@@ -86,7 +102,10 @@ export class CatalogChangeDetector {
       onError: options.onError,
       onRecover: options.onRecover,
       onSeen: (index) => this.#ledger.seen([index]),
-      onRoundDone: () => this.#traceServiceWrites(),
+      onRoundDone: () => {
+        this.#traceServiceWrites();
+        this.#fetchChecksWhenIdle();
+      },
     });
   }
 
@@ -106,9 +125,8 @@ export class CatalogChangeDetector {
   start(): void {
     const { dc } = this.#options;
     this.#loops.push(
-      this.#loop(allChecks(dc), {
-        onData: (rows, index) => this.#checksLoopAnswered(rows, index),
-        onUnchanged: (index) => this.#checksLoopAnswered(undefined, index),
+      this.#loop(checkIndex(dc), {
+        onData: (_, index) => this.#checkIndexMoved(index),
       }),
       this.#loop(catalogServices(dc), {
         onData: (services, index) => this.#servicesAnswered(services, index),
@@ -118,10 +136,10 @@ export class CatalogChangeDetector {
         onData: (rows) => this.#nodesAnswered(rows),
       }),
       this.#loop(unhealthyChecks(dc), {
-        onData: (rows) => this.#unhealthyAnswered(rows),
+        onData: (rows, index) => this.#unhealthyAnswered(rows, index),
+        onUnchanged: (index) => this.#unhealthyAnswered(undefined, index),
       }),
     );
-    this.#startedAt = performance.now();
     for (const loop of this.#loops) loop.start();
   }
 
@@ -132,6 +150,8 @@ export class CatalogChangeDetector {
     this.#fetcher.stop();
     clearTimeout(this.#catchUpTimer);
     clearTimeout(this.#checksFallback);
+    clearTimeout(this.#checksRetry);
+    clearTimeout(this.#unhealthyLagTimer);
   }
 
   #loop<T>(
@@ -150,12 +170,34 @@ export class CatalogChangeDetector {
     }) as BlockingQuery<unknown>;
   }
 
-  #checksLoopAnswered(rows: readonly CheckRow[] | undefined, index: number): void {
-    if (this.#checks === undefined) this.#checksCostMs = performance.now() - this.#startedAt;
-    // Backwards (a new agent, a restore): start over from this answer; the ledger resets too.
+  #checkIndexMoved(index: number): void {
+    // Backwards (a new agent, a restore): start over from the next list; the ledger resets too.
     if (index < this.#checksLoopIndex) this.#checksIndex = 0;
     this.#checksLoopIndex = index;
-    this.#checksAnswered(rows, index);
+    this.#fetchChecksWhenIdle();
+  }
+
+  /**
+   * Fetches all checks if the check index has moved past the list held, once the fetch round
+   * under way (the services the fast signals named) is done: that round must not wait for it.
+   */
+  #fetchChecksWhenIdle(): void {
+    if (this.#checksFetching || (this.#checks !== undefined && this.#checksIndex >= this.#checksLoopIndex)) return;
+    if (this.#checks !== undefined && this.#unhealthyIndex < this.#checksLoopIndex) {
+      // The checks not passing answer on the same index, and a check that turned critical or
+      // back shows there first: let them mark its service before the big list is asked for.
+      this.#unhealthyLagTimer ??= setTimeout(() => {
+        this.#unhealthyLagTimer = undefined;
+        this.#unhealthyIndex = Math.max(this.#unhealthyIndex, this.#checksLoopIndex);
+        this.#fetchChecksWhenIdle();
+      }, unhealthyLagMs);
+      return;
+    }
+    const rounds = this.#fetcher.rounds;
+    if (this.#fetching && (rounds.started > rounds.finished || rounds.marksWaiting)) return; // the round's end calls again
+    clearTimeout(this.#unhealthyLagTimer);
+    this.#unhealthyLagTimer = undefined;
+    void this.#fetchAllChecks();
   }
 
   /** Check rows from the loop or from a fetch of ours; `undefined` rows: the same as last time. */
@@ -188,9 +230,13 @@ export class CatalogChangeDetector {
   }
 
   /** Only speeds things up: every change it shows, the answer listing all checks shows too. */
-  #unhealthyAnswered(rows: readonly CheckRow[]): void {
-    if (this.#unhealthy !== undefined) this.#markChanges(diffChecks(this.#unhealthy, rows));
-    this.#unhealthy = rows;
+  #unhealthyAnswered(rows: readonly CheckRow[] | undefined, index: number): void {
+    if (rows !== undefined) {
+      if (this.#unhealthy !== undefined) this.#markChanges(diffChecks(this.#unhealthy, rows));
+      this.#unhealthy = rows;
+    }
+    this.#unhealthyIndex = index;
+    this.#fetchChecksWhenIdle();
   }
 
   #nodesAnswered(rows: readonly NodeRow[]): void {
@@ -257,33 +303,47 @@ export class CatalogChangeDetector {
    */
   #arrangeChecksFallback(): void {
     if (this.#checksFallback !== undefined) return;
-    this.#checksFallback = setTimeout(() => void this.#fetchAllChecks(), 2 * this.#checksCostMs + 50);
+    this.#checksFallback = setTimeout(() => this.#checksFallbackDue(), 2 * this.#checksCostMs + 50);
+  }
+
+  /** The fallback: the answer listing all checks did not come in when it should have. */
+  #checksFallbackDue(): void {
+    this.#checksFallback = undefined;
+    if (this.#ledger.stage() === 'wait') void this.#fetchAllChecks();
   }
 
   async #fetchAllChecks(): Promise<void> {
-    if (this.#ledger.stage() !== 'wait') {
-      this.#checksFallback = undefined;
-      return;
-    }
+    if (this.#checksFetching) return;
+    this.#checksFetching = true;
     const checks = allChecks(this.#options.dc);
     const signal = this.#abort.signal;
     const startedAt = performance.now();
+    let rows: CheckRow[];
+    let index: number;
     try {
       const response = await this.#options.fetchLimit.run(() => {
         signal.throwIfAborted();
         return this.#reader.get(checks.query.path, checks.query.params, { signal });
       });
       if (response.index === undefined) throw new Error(`GET ${checks.query.path}: the answer has no X-Consul-Index`);
-      const rows = checks.parse({ found: response.status !== 404, body: response.body }, () => {});
-      this.#checksCostMs = performance.now() - startedAt;
-      this.#checksFallback = undefined;
-      this.#checksAnswered(rows, response.index);
+      rows = checks.parse({ found: response.status !== 404, body: response.body }, () => {});
+      index = response.index;
     } catch (error) {
-      this.#checksFallback = undefined;
+      this.#checksFetching = false;
       if (signal.aborted) return;
-      this.#log.debug('fetching all checks failed; fetching every watched service', { error: (error as Error).message });
+      this.#log.debug('fetching all checks failed; retrying, and fetching every watched service', { error: (error as Error).message });
       this.#requestSweep();
+      this.#checksRetry = setTimeout(() => this.#fetchChecksWhenIdle(), this.#checksBackoff.next());
+      return;
     }
+    this.#checksFetching = false;
+    this.#checksBackoff.reset();
+    this.#checksCostMs = performance.now() - startedAt;
+    clearTimeout(this.#checksFallback);
+    this.#checksFallback = undefined;
+    this.#checksAnswered(rows, index);
+    // The index may have moved again while this list was on its way.
+    this.#fetchChecksWhenIdle();
   }
 
   /** Asks for the check index alone, to learn whether the newest service write touched a check. */
