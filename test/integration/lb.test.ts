@@ -13,7 +13,7 @@ import { startDrcon, type RunningDrcon } from '../support/drcon.ts';
 import { startBackend, type Backend } from '../support/backend.ts';
 import { freePort } from '../support/ports.ts';
 import { waitFor } from '../support/wait.ts';
-import { nginxSettled } from '../support/nginx.ts';
+import { nginxSettled, workerPids } from '../support/nginx.ts';
 
 let consul: ConsulAgent;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -34,7 +34,10 @@ interface Lb {
   dir: string;
   get(path?: string): Promise<{ status: number; body: string }>;
   /** Waits until only workers of the newest Nginx configuration serve. */
-  settled(): Promise<void>;
+  /** Nginx's workers now: pass them to `settled` after the change that follows. */
+  workers(): number[];
+  /** Every worker serves the configuration of that change: none of `workersBefore` is left. */
+  settled(workersBefore: readonly number[]): Promise<void>;
 }
 
 async function startLb(service: string, extra: string[] = []): Promise<Lb> {
@@ -47,8 +50,10 @@ async function startLb(service: string, extra: string[] = []): Promise<Lb> {
     return { status: response.status, body: (await response.text()).trim() };
   };
   await waitFor('nginx serving', async () => (await get()).status > 0);
-  const settled = () => nginxSettled(Number(readFileSync(join(dir, 'nginx.pid'), 'utf8')));
-  return { drcon, port, dir, get, settled };
+  const master = () => Number(readFileSync(join(dir, 'nginx.pid'), 'utf8'));
+  const workers = () => workerPids(master());
+  const settled = (workersBefore: readonly number[]) => nginxSettled(master(), workersBefore);
+  return { drcon, port, dir, get, workers, settled };
 }
 
 async function backend(name: string): Promise<Backend> {
@@ -73,17 +78,20 @@ test('503 naming the service with no instance; one, then two instances served; d
   assert.deepEqual(await lb.get(), { status: 503, body: 'no healthy instance of service simple' });
   const a = await backend('alpha');
   const b = await backend('beta');
+  let workers = lb.workers();
   await register('simple', 'simple-a', a);
   await waitFor('alpha served', async () => (await lb.get()).body === 'alpha');
-  await lb.settled();
+  await lb.settled(workers);
   assert.deepEqual(await answers(lb), new Set(['alpha']));
+  workers = lb.workers();
   await register('simple', 'simple-b', b);
   await waitFor('beta served', async () => (await lb.get()).body === 'beta');
-  await lb.settled();
+  await lb.settled(workers);
   assert.deepEqual(await answers(lb), new Set(['alpha', 'beta']));
+  workers = lb.workers();
   await consul.deregisterService('simple-a');
   await waitFor('alpha gone', async () => (await answers(lb, 10)).size === 1);
-  await lb.settled();
+  await lb.settled(workers);
   const hitsBefore = a.hits;
   assert.deepEqual(await answers(lb), new Set(['beta']));
   assert.equal(a.hits, hitsBefore, 'no request reached the deregistered instance');
@@ -96,9 +104,10 @@ test('a critical health check takes an instance out; passing puts it back', asyn
   await register('checked', 'checked-good', good, { TTL: '60s', Status: 'passing' });
   await register('checked', 'checked-flaky', flaky, { TTL: '60s', Status: 'passing' });
   await waitFor('both served', async () => (await answers(lb, 10)).size === 2);
+  const workers = lb.workers();
   await consul.api('PUT', '/v1/agent/check/fail/service:checked-flaky');
   await waitFor('flaky out', async () => (await answers(lb, 10)).size === 1);
-  await lb.settled();
+  await lb.settled(workers);
   assert.deepEqual(await answers(lb), new Set(['good']));
   await consul.api('PUT', '/v1/agent/check/pass/service:checked-flaky');
   await waitFor('flaky back', async () => (await answers(lb, 10)).size === 2);

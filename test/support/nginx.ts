@@ -72,7 +72,7 @@ export async function runNginx(layout: NginxLayout): Promise<NginxProcess> {
 }
 
 /** Pids of the worker processes of an Nginx master (its children, from /proc). */
-function workerPids(master: number): number[] {
+export function workerPids(master: number): number[] {
   try {
     return readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
@@ -83,11 +83,13 @@ function workerPids(master: number): number[] {
 /**
  * Resolves once no worker of this Nginx master is still shutting down after a reload: from then
  * on every connection is served by the current configuration. Call it after seeing the new
- * configuration answer.
+ * configuration answer, with the workers there were before the change: during a reload the master
+ * starts the new workers before it tells the old ones to stop, and both accept connections then.
  */
-export async function nginxSettled(master: number): Promise<void> {
+export async function nginxSettled(master: number, workersBefore: readonly number[] = []): Promise<void> {
   await waitFor('nginx workers of the old configuration to exit', () =>
     workerPids(master).every((pid) => {
+      if (workersBefore.includes(pid)) return false;
       try {
         return !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('shutting down');
       } catch {
