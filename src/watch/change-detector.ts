@@ -41,6 +41,8 @@ export interface ChangeDetectorOptions {
   fetchLimit: ConcurrencyLimit;
   /** Least time between two catch-up sweeps (see ServicesWriteLedger). */
   catchUpSpacingMs: number;
+  /** Longest delay of the list of all checks after a check write the fast signals explained. */
+  checksReconcileMs: number;
   /** The dependencies whose data changed in one round, all at once. */
   onApply(changes: readonly AppliedChange[]): void;
   onError?(dependency: Dependency, error: Error): void;
@@ -52,6 +54,8 @@ export const blockingQueriesPerDetector = 4;
 
 /** How long all checks wait for the checks not passing to catch up with the check index. */
 const unhealthyLagMs = 250;
+/** Explained check writes remembered at most. */
+const explainedLimit = 1_024;
 
 export class CatalogChangeDetector {
   readonly #reader: ConsulReader;
@@ -79,6 +83,13 @@ export class CatalogChangeDetector {
   #unhealthyIndex = 0;
   /** Fetches all checks even though the checks not passing have not caught up (their loop may be failing). */
   #unhealthyLagTimer: NodeJS.Timeout | undefined;
+  /**
+   * Check writes the fast signals showed: a check turning critical (its ModifyIndex) or a service
+   * fetched again (its answer's index). A move of the check index to one of these needs no list
+   * of all checks at once; the list still comes within checksReconcileMs, for what one answer may hide.
+   */
+  readonly #explained = new Set<number>();
+  #reconcileTimer: NodeJS.Timeout | undefined;
   /** Node → services with a check there, worked out from #checks when a node changes. */
   #checkNodes: Map<string, Set<string>> | undefined;
   #services: readonly CatalogService[] | undefined;
@@ -101,7 +112,10 @@ export class CatalogChangeDetector {
       onApply: options.onApply,
       onError: options.onError,
       onRecover: options.onRecover,
-      onSeen: (index) => this.#ledger.seen([index]),
+      onSeen: (index) => {
+        this.#ledger.seen([index]);
+        this.#explain([index]);
+      },
       onRoundDone: () => {
         this.#traceServiceWrites();
         this.#fetchChecksWhenIdle();
@@ -152,6 +166,7 @@ export class CatalogChangeDetector {
     clearTimeout(this.#checksFallback);
     clearTimeout(this.#checksRetry);
     clearTimeout(this.#unhealthyLagTimer);
+    clearTimeout(this.#reconcileTimer);
   }
 
   #loop<T>(
@@ -197,7 +212,21 @@ export class CatalogChangeDetector {
     if (this.#fetching && (rounds.started > rounds.finished || rounds.marksWaiting)) return; // the round's end calls again
     clearTimeout(this.#unhealthyLagTimer);
     this.#unhealthyLagTimer = undefined;
+    if (this.#checks !== undefined && this.#explained.has(this.#checksLoopIndex)) {
+      this.#reconcileTimer ??= setTimeout(() => {
+        this.#reconcileTimer = undefined;
+        void this.#fetchAllChecks();
+      }, this.#options.checksReconcileMs);
+      return;
+    }
     void this.#fetchAllChecks();
+  }
+
+  #explain(indexes: Iterable<number>): void {
+    for (const index of indexes) {
+      if (this.#explained.size >= explainedLimit) this.#explained.clear(); // forgotten: the list comes at once
+      this.#explained.add(index);
+    }
   }
 
   /** Check rows from the loop or from a fetch of ours; `undefined` rows: the same as last time. */
@@ -232,7 +261,11 @@ export class CatalogChangeDetector {
   /** Only speeds things up: every change it shows, the answer listing all checks shows too. */
   #unhealthyAnswered(rows: readonly CheckRow[] | undefined, index: number): void {
     if (rows !== undefined) {
-      if (this.#unhealthy !== undefined) this.#markChanges(diffChecks(this.#unhealthy, rows));
+      if (this.#unhealthy !== undefined) {
+        const changes = diffChecks(this.#unhealthy, rows);
+        this.#markChanges(changes);
+        this.#explain(changes.writes);
+      }
       this.#unhealthy = rows;
     }
     this.#unhealthyIndex = index;
@@ -341,6 +374,9 @@ export class CatalogChangeDetector {
     this.#checksCostMs = performance.now() - startedAt;
     clearTimeout(this.#checksFallback);
     this.#checksFallback = undefined;
+    clearTimeout(this.#reconcileTimer);
+    this.#reconcileTimer = undefined;
+    for (const explained of this.#explained) if (explained <= index) this.#explained.delete(explained);
     this.#checksAnswered(rows, index);
     // The index may have moved again while this list was on its way.
     this.#fetchChecksWhenIdle();

@@ -33,11 +33,14 @@ export interface WatcherOptions {
   maxFetches?: number;
   /** Least time between two catch-up fetches of every detected service (default 30 s). */
   catchUpSpacingMs?: number;
+  /** Longest delay of the list of all checks after a check write the fast signals explained (default 1 s). */
+  checksReconcileMs?: number;
 }
 
 export const defaultMaxBlockingQueries = 24;
 export const defaultMaxFetches = 8;
 const defaultCatchUpSpacingMs = 30_000;
+const defaultChecksReconcileMs = 1_000;
 
 /**
  * The connections a watcher with these options needs at most: the client's `maxConnections`.
@@ -193,7 +196,7 @@ export class Watcher {
     const key = pooled.dc ?? '';
     let detector = this.#detectors.get(key);
     if (detector === undefined) {
-      const { waitMs, maxStaleMs, logger, onError, onRecover, catchUpSpacingMs } = this.#options;
+      const { waitMs, maxStaleMs, logger, onError, onRecover, catchUpSpacingMs, checksReconcileMs } = this.#options;
       const created = new CatalogChangeDetector(this.#client, {
         dc: pooled.dc,
         waitMs,
@@ -201,6 +204,7 @@ export class Watcher {
         logger,
         fetchLimit: this.#fetchLimit,
         catchUpSpacingMs: catchUpSpacingMs ?? defaultCatchUpSpacingMs,
+        checksReconcileMs: checksReconcileMs ?? defaultChecksReconcileMs,
         onApply: (changes) => this.#applyRound(created, changes),
         onError,
         onRecover,

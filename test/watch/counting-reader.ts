@@ -11,7 +11,7 @@ export interface CountingReader extends ConsulReader {
   readonly peakBlocking: number;
   /** Paths of the blocking requests in flight now. */
   blockingPaths(): string[];
-  /** Requests finished, by path. */
+  /** Requests finished, by path (with " filter=…" when the request had one). */
   readonly finished: Map<string, number>;
   resetPeaks(): void;
 }
@@ -34,7 +34,8 @@ export function countingReader(client: ConsulClient): CountingReader {
       } finally {
         inFlight -= 1;
         blocking.delete(token);
-        finished.set(path, (finished.get(path) ?? 0) + 1);
+        const key = params.filter === undefined ? path : `${path} filter=${params.filter}`;
+        finished.set(key, (finished.get(key) ?? 0) + 1);
       }
     },
     get inFlight() {

@@ -351,3 +351,36 @@ test('a write between two service changes that nothing accounts for makes every 
   await waitFor('every service fetched again', () => serviceReads() - before >= serviceCount || undefined);
   await waitForTruth(watcher, dependencies);
 });
+
+test('a check turning critical and back reaches the data from the fast signals, without the list of all checks', async () => {
+  const reader = countingReader(client);
+  const watcher = new Watcher(reader, {
+    waitMs: 30_000,
+    maxStaleMs: 2_000,
+    logger: silentLogger,
+    maxBlockingQueries: budget,
+    maxFetches,
+    // Longer than the test: a list of all checks read meanwhile was asked for by the flips.
+    checksReconcileMs: 600_000,
+  });
+  cleanups.push(() => watcher.stop());
+  const dependencies = serviceDependencies();
+  watcher.retain('template', dependencies);
+  await waitForTruth(watcher, dependencies);
+  const allChecksReads = () => reader.finished.get('/v1/health/state/any') ?? 0;
+  const before = allChecksReads();
+
+  await agent.api('PUT', '/v1/txn', [checkStatus(11, 0, 'critical')]);
+  await waitFor('svc-11 without its critical instance', () => instancesOf(watcher, dependencies[11]!).length === 1 || undefined);
+  await agent.api('PUT', '/v1/txn', [checkStatus(11, 0, 'passing')]);
+  await waitFor('svc-11 with both instances again', () => instancesOf(watcher, dependencies[11]!).length === 2 || undefined);
+  await waitForTruth(watcher, dependencies);
+  assert.equal(allChecksReads(), before, 'the list of all checks was read for a change the fast signals had explained');
+
+  // A registration is not explained by them: its list comes at once.
+  await register(11, 2);
+  await waitFor('the new instance of svc-11', () => instancesOf(watcher, dependencies[11]!).length === 3 || undefined);
+  assert.ok(allChecksReads() > before);
+  await agent.api('PUT', '/v1/catalog/deregister', { Node: nodeOf(11, 2), ServiceID: 'svc-11-2' });
+  await waitFor('svc-11 back to two instances', () => instancesOf(watcher, dependencies[11]!).length === 2 || undefined);
+});
