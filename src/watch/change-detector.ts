@@ -89,6 +89,8 @@ export class CatalogChangeDetector {
    * of all checks at once; the list still comes within checksReconcileMs, for what one answer may hide.
    */
   readonly #explained = new Set<number>();
+  /** The fetch round that brings what the fast signals marked last: the list of all checks waits for it. */
+  #fastRound = 0;
   #reconcileTimer: NodeJS.Timeout | undefined;
   /** Node → services with a check there, worked out from #checks when a node changes. */
   #checkNodes: Map<string, Set<string>> | undefined;
@@ -193,12 +195,14 @@ export class CatalogChangeDetector {
   }
 
   /**
-   * Fetches all checks if the check index has moved past the list held, once the fetch round
-   * under way (the services the fast signals named) is done: that round must not wait for it.
+   * Fetches all checks if the check index has moved past the list held, once the fetch round of
+   * the services the fast signals named is done: that round must not wait for it.
    */
   #fetchChecksWhenIdle(): void {
     if (this.#checksFetching || (this.#checks !== undefined && this.#checksIndex >= this.#checksLoopIndex)) return;
-    if (this.#checks !== undefined && this.#unhealthyIndex < this.#checksLoopIndex) {
+    // A write to the services too (an instance registered or removed): only the list can tell.
+    const servicesWrite = (this.#ledger.pending ?? -1) >= this.#checksLoopIndex;
+    if (this.#checks !== undefined && !servicesWrite && this.#unhealthyIndex < this.#checksLoopIndex) {
       // The checks not passing answer on the same index, and a check that turned critical or
       // back shows there first: let them mark its service before the big list is asked for.
       this.#unhealthyLagTimer ??= setTimeout(() => {
@@ -208,8 +212,7 @@ export class CatalogChangeDetector {
       }, unhealthyLagMs);
       return;
     }
-    const rounds = this.#fetcher.rounds;
-    if (this.#fetching && (rounds.started > rounds.finished || rounds.marksWaiting)) return; // the round's end calls again
+    if (this.#fetching && this.#fetcher.rounds.finished < this.#fastRound) return; // the round's end calls again
     clearTimeout(this.#unhealthyLagTimer);
     this.#unhealthyLagTimer = undefined;
     if (this.#checks !== undefined && this.#explained.has(this.#checksLoopIndex)) {
@@ -220,6 +223,12 @@ export class CatalogChangeDetector {
       return;
     }
     void this.#fetchAllChecks();
+  }
+
+  /** The round that fetches the marks made so far: the running one, or the next if any wait. */
+  #roundFetchingMarks(): number {
+    const rounds = this.#fetcher.rounds;
+    return rounds.started + (rounds.marksWaiting ? 1 : 0);
   }
 
   #explain(indexes: Iterable<number>): void {
@@ -256,6 +265,7 @@ export class CatalogChangeDetector {
     this.#servicesBaselined = true;
     if (this.#ledger.servicesAnswered(index) === 'reset') this.#requestSweep();
     this.#afterSignal();
+    this.#fetchChecksWhenIdle();
   }
 
   /** Only speeds things up: every change it shows, the answer listing all checks shows too. */
@@ -265,6 +275,7 @@ export class CatalogChangeDetector {
         const changes = diffChecks(this.#unhealthy, rows);
         this.#markChanges(changes);
         this.#explain(changes.writes);
+        if (changes.services.size > 0 || changes.nodes.size > 0) this.#fastRound = this.#roundFetchingMarks();
       }
       this.#unhealthy = rows;
     }
@@ -311,7 +322,7 @@ export class CatalogChangeDetector {
     const rounds = this.#fetcher.rounds;
     if (this.#decision?.pending !== pending) {
       // Marks made so far are fetched by the running round, or by the next one if any wait.
-      this.#decision = { pending, afterRound: rounds.started + (rounds.marksWaiting ? 1 : 0) };
+      this.#decision = { pending, afterRound: this.#roundFetchingMarks() };
     }
     if (rounds.finished < this.#decision.afterRound) return;
     this.#decision = undefined;

@@ -8,7 +8,7 @@ import { healthService, type ServiceInstance } from '../../src/dependency/health
 import { kvList } from '../../src/dependency/kv-list.ts';
 import { parseServiceQuery } from '../../src/dependency/service-query.ts';
 import { createLogger, silentLogger } from '../../src/log/logger.ts';
-import { Watcher } from '../../src/watch/watcher.ts';
+import { Watcher, type WatcherOptions } from '../../src/watch/watcher.ts';
 import { startConsul, type ConsulAgent } from '../support/consul.ts';
 import { waitFor } from '../support/wait.ts';
 import { countingReader, type CountingReader } from './counting-reader.ts';
@@ -70,7 +70,7 @@ function serviceDependencies(count = serviceCount): Dependency<ServiceInstance[]
   return Array.from({ length: count }, (_, index) => service(`svc-${index}`));
 }
 
-function startWatcher(): { watcher: Watcher; reader: CountingReader } {
+function startWatcher(options: Partial<WatcherOptions> = {}): { watcher: Watcher; reader: CountingReader } {
   const reader = countingReader(client);
   const watcher = new Watcher(reader, {
     waitMs: 30_000,
@@ -78,6 +78,7 @@ function startWatcher(): { watcher: Watcher; reader: CountingReader } {
     logger: silentLogger,
     maxBlockingQueries: budget,
     maxFetches,
+    ...options,
   });
   cleanups.push(() => watcher.stop());
   return { watcher, reader };
@@ -320,16 +321,7 @@ test('queries that cannot share detection, beyond the budget, are warned about',
 });
 
 test('a write between two service changes that nothing accounts for makes every service be fetched again', async () => {
-  const reader = countingReader(client);
-  const watcher = new Watcher(reader, {
-    waitMs: 30_000,
-    maxStaleMs: 2_000,
-    logger: silentLogger,
-    maxBlockingQueries: budget,
-    maxFetches,
-    catchUpSpacingMs: 0,
-  });
-  cleanups.push(() => watcher.stop());
+  const { watcher, reader } = startWatcher({ catchUpSpacingMs: 0 });
   const dependencies = serviceDependencies();
   watcher.retain('template', dependencies);
   await waitForTruth(watcher, dependencies);
@@ -353,17 +345,8 @@ test('a write between two service changes that nothing accounts for makes every 
 });
 
 test('a check turning critical and back reaches the data from the fast signals, without the list of all checks', async () => {
-  const reader = countingReader(client);
-  const watcher = new Watcher(reader, {
-    waitMs: 30_000,
-    maxStaleMs: 2_000,
-    logger: silentLogger,
-    maxBlockingQueries: budget,
-    maxFetches,
-    // Longer than the test: a list of all checks read meanwhile was asked for by the flips.
-    checksReconcileMs: 600_000,
-  });
-  cleanups.push(() => watcher.stop());
+  // Longer than the test: a list of all checks read meanwhile was asked for by the flips.
+  const { watcher, reader } = startWatcher({ checksReconcileMs: 600_000 });
   const dependencies = serviceDependencies();
   watcher.retain('template', dependencies);
   await waitForTruth(watcher, dependencies);
