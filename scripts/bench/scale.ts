@@ -88,6 +88,13 @@ async function measure({ progress }: BenchContext, cleanups: Cleanups): Promise<
     // A bulk import keeps the server busy a moment (Raft snapshots): not drcon's start-up.
     await sleep(registrationSettleMs);
     const label = `${size.toLocaleString('en')} services`;
+    const allChecks = await allChecksCost(consul, 5);
+    figures.push({
+      id: `s${size}_consul_all_checks_ms`,
+      label: `${label}: Consul's list of every check (${(allChecks.bytes / 2 ** 20).toFixed(1)} MiB), one GET, p50 of 5`,
+      value: allChecks.p50Ms,
+      unit: 'ms',
+    });
     const scenario: Scenario = {
       id: `s${size}`,
       label,
@@ -151,6 +158,19 @@ async function measure({ progress }: BenchContext, cleanups: Cleanups): Promise<
     `first render: from spawning drcon (Node start and module loading included) to the complete file; each size starts ${registrationSettleMs / 1000} s after its bulk registration`,
   );
   return { id: 'scale', title: scaleBench.describe, figures, notes };
+}
+
+/** How long the agent takes to answer the list of every check (what registrations wait for). */
+async function allChecksCost(consul: ConsulAgent, samples: number): Promise<{ p50Ms: number; bytes: number }> {
+  const costs: number[] = [];
+  let bytes = 0;
+  for (let sample = 0; sample < samples; sample++) {
+    const started = performance.now();
+    const response = await fetch(`${consul.url}/v1/health/state/any`);
+    bytes = (await response.arrayBuffer()).byteLength;
+    costs.push(performance.now() - started);
+  }
+  return { p50Ms: percentile(costs, 50)!, bytes };
 }
 
 function singleChanges(catalog: BenchCatalog, size: number): Change[] {
