@@ -14,6 +14,7 @@ import { setImmediate as yieldToEvents, setTimeout as sleep } from 'node:timers/
 import { startConsul, type ConsulAgent } from '../support/consul.ts';
 import { startDrcon, type RunningDrcon } from '../support/drcon.ts';
 import { waitFor } from '../support/wait.ts';
+import { processesWith } from './host-processes.ts';
 
 let consul: ConsulAgent;
 let drcon: RunningDrcon | undefined;
@@ -145,4 +146,23 @@ test('kill -9 at random moments during 500 changes: the output is always a compl
   console.log(`kill -9: ${tidied} starts removed temp files of a write a kill interrupted (1 planted)`);
   assert.ok(tidied >= 1, 'the planted temp file was reported');
   assert.deepEqual(readdirSync(dir).filter((name) => name.endsWith('.tmp')), [], 'no temp file left beside the output');
+});
+
+test('kill -9: the shell held for the next command run exits without running it', async () => {
+  const marker = `held-after-kill-${process.pid}`;
+  const source = join(dir, 'held.hbs');
+  const out = join(dir, 'held.out');
+  const log = join(dir, 'held.log');
+  writeFileSync(source, '{{#each (service "held")}}{{Port}} {{/each}}');
+  const held = startDrcon(['render', '-consul-addr', consul.address, '-template', `${source}:${out}:echo ran >> ${log} # ${marker}`]);
+  try {
+    await waitFor('the first command run', () => existsSync(log) && readFileSync(log, 'utf8') === 'ran\n');
+    const heldShell = () => processesWith(marker).filter((entry) => entry.commandLine.includes('read -r _'));
+    await waitFor("the next run's shell, held", () => heldShell().length === 1 || undefined);
+    held.process.kill('SIGKILL');
+    await waitFor('no shell of that command left', () => processesWith(marker).length === 0 || undefined);
+    assert.equal(readFileSync(log, 'utf8'), 'ran\n', 'the held shell ran its command');
+  } finally {
+    await held.stop('SIGKILL');
+  }
 });

@@ -53,3 +53,17 @@ export function descendantsOf(pid: number): number[] {
 export function processGroupMembers(group: number): number[] {
   return allProcesses().filter((entry) => entry.group === group).map((entry) => entry.pid);
 }
+
+/** Live processes whose command line contains `text`, with that command line (NULs as spaces). */
+export function processesWith(text: string): { pid: number; commandLine: string }[] {
+  const found: { pid: number; commandLine: string }[] = [];
+  for (const { pid } of allProcesses()) {
+    try {
+      const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (commandLine.includes(text)) found.push({ pid, commandLine });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}

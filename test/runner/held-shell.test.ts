@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,20 +8,7 @@ import { silentLogger } from '../../src/log/logger.ts';
 import { HeldShell } from '../../src/runner/held-shell.ts';
 import { shellAction } from '../../src/runner/action.ts';
 import { waitFor } from '../support/wait.ts';
-
-/** PIDs of live processes whose command line contains `marker`. */
-function processesWith(marker: string): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
+import { processesWith } from '../faults/host-processes.ts';
 
 describe('HeldShell', () => {
   let dir: string;
