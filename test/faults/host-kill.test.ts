@@ -14,7 +14,7 @@ import { setImmediate as yieldToEvents, setTimeout as sleep } from 'node:timers/
 import { startConsul, type ConsulAgent } from '../support/consul.ts';
 import { startDrcon, type RunningDrcon } from '../support/drcon.ts';
 import { waitFor } from '../support/wait.ts';
-import { processesWith } from './host-processes.ts';
+import { processesWith } from '../support/processes.ts';
 
 let consul: ConsulAgent;
 let drcon: RunningDrcon | undefined;

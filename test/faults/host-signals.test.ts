@@ -10,7 +10,7 @@ import { startConsul, type ConsulAgent } from '../support/consul.ts';
 import { startDrcon, type RunningDrcon } from '../support/drcon.ts';
 import { freePort } from '../support/ports.ts';
 import { waitFor } from '../support/wait.ts';
-import { descendantsOf, isAlive } from './host-processes.ts';
+import { descendantsOf, isAlive } from '../support/processes.ts';
 
 let consul: ConsulAgent;
 const running: RunningDrcon[] = [];

@@ -8,7 +8,7 @@ import { silentLogger } from '../../src/log/logger.ts';
 import { HeldShell } from '../../src/runner/held-shell.ts';
 import { shellAction } from '../../src/runner/action.ts';
 import { waitFor } from '../support/wait.ts';
-import { processesWith } from '../faults/host-processes.ts';
+import { processesWith } from '../support/processes.ts';
 
 describe('HeldShell', () => {
   let dir: string;

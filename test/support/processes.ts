@@ -1,4 +1,4 @@
-// What processes exist, read from /proc (Linux): the fault tests assert that drcon leaves none of
+// What processes exist, read from /proc (Linux): tests assert that drcon leaves none of
 // its children behind, which needs more than `kill -0` of one pid (zombies count as gone).
 import { readdirSync, readFileSync } from 'node:fs';
 
