@@ -67,11 +67,11 @@ export class CatalogChangeDetector {
   readonly #ledger = new ServicesWriteLedger();
 
   #checks: readonly CheckRow[] | undefined;
-  /** The index of the check rows held (from the loop or from a fetch of ours). */
+  /** The index of the check rows held (the answer of the last fetch of all checks). */
   #checksIndex = 0;
-  /** The index of the checks loop's last answer, to tell when it goes backwards. */
+  /** The check index as its loop last answered: the rows held are behind while below it. */
   #checksLoopIndex = 0;
-  /** How long a full answer of all checks took, last time: the loop's answer is due within about that. */
+  /** How long the last fetch of all checks took: the fallback waits about twice that. */
   #checksCostMs = 0;
   #checksFallback: NodeJS.Timeout | undefined;
   /** A fetch of all checks is in flight. */
@@ -238,9 +238,9 @@ export class CatalogChangeDetector {
     }
   }
 
-  /** Check rows from the loop or from a fetch of ours; `undefined` rows: the same as last time. */
+  /** Check rows from a fetch of all checks; `undefined` rows: the same as last time. */
   #checksAnswered(rows: readonly CheckRow[] | undefined, index: number): void {
-    // The loop can answer with rows older than those a fetch of ours already brought.
+    // An answer older than the rows held (from an agent failed over to, still catching up) is dropped.
     if (index < this.#checksIndex) return;
     this.#checksIndex = index;
     let writes: Iterable<number> = [];
@@ -342,8 +342,8 @@ export class CatalogChangeDetector {
   /**
    * The check index has passed the services index, but a blocking query on the checks wakes only
    * when a check itself changes, and Consul also moves the index for writes that change none
-   * (removing an instance without checks). If the loop's answer is not in by the time it should
-   * be, fetch all checks once ourselves.
+   * (removing an instance without checks). If the check-index loop has not answered (and so no
+   * list of all checks followed) by the time it should have, fetch that list anyway.
    */
   #arrangeChecksFallback(): void {
     if (this.#checksFallback !== undefined) return;
