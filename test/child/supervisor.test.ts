@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { ChildSupervisor } from '../../src/child/supervisor.ts';
 import { createLogger, type Logger } from '../../src/log/logger.ts';
-import { isAlive } from '../runner/process-state.ts';
+import { isAlive } from '../support/processes.ts';
 import { waitFor } from '../support/wait.ts';
 
 /** A logger that keeps its lines, in JSON so fields can be checked. */

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { createLogger, silentLogger } from '../../src/log/logger.ts';
 import { runCommand } from '../../src/runner/command.ts';
 import { waitFor } from '../support/wait.ts';
-import { isAlive } from './process-state.ts';
+import { isAlive } from '../support/processes.ts';
 
 const logger = silentLogger;
 
