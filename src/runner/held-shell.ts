@@ -3,13 +3,13 @@
 // process (measured on a 2-core VM: `sh -c date` ran 11 ms after child_process.spawn from Node,
 // 5 ms after posix_spawn from C). Releasing a held shell is one pipe write, so after a change the
 // command starts as soon as the shell can run it; the next shell is then started while idle.
-import { startShell, type CommandOptions, type ShellProcess } from './command.ts';
+import { startShell, type ShellProcess } from './command.ts';
 
 export class HeldShell {
   readonly #subprocess: ShellProcess;
 
-  constructor(command: string, options: Pick<CommandOptions, 'env' | 'cwd'> = {}) {
-    this.#subprocess = startShell(command, { ...options, held: true });
+  constructor(command: string) {
+    this.#subprocess = startShell(command, { held: true });
   }
 
   /**
