@@ -28,6 +28,7 @@ hb.registerHelper(printHelperName, printEscaped);
 
 const compileOptions = (): CompileOptions => ({
   data: true,
+  knownHelpersOnly: true,
   // Helpers are called as helpers even without arguments (`{{services}}`), never looked up in data.
   knownHelpers: Object.fromEntries([...helperSpecs.keys()].map((name) => [name, true])),
 });
