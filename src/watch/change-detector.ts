@@ -303,8 +303,10 @@ export class CatalogChangeDetector {
     if (!this.#ready) return;
     if (!this.#fetching) {
       // Every loop has its starting point: fetch everything once, from here on diffs tell what changed.
+      // That first load holds every write up to the newest index of any answer, including check
+      // writes made after the last services write, which would otherwise earn a catch-up sweep.
       this.#fetching = true;
-      this.#requestSweep();
+      this.#requestSweep(Math.max(this.#checksIndex, this.#checksLoopIndex, this.#unhealthyIndex));
       this.#fetcher.start();
       return;
     }
@@ -430,9 +432,9 @@ export class CatalogChangeDetector {
     }, delay);
   }
 
-  /** Every watched service fetched again: it covers every write so far, traced or not. */
-  #requestSweep(): void {
-    this.#ledger.settleAll();
+  /** Every watched service fetched again: it covers every write so far, traced or not, up to `reach`. */
+  #requestSweep(reach?: number): void {
+    this.#ledger.settleAll(reach);
     this.#decision = undefined;
     clearTimeout(this.#catchUpTimer);
     this.#catchUpTimer = undefined;

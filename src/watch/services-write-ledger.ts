@@ -118,9 +118,13 @@ export class ServicesWriteLedger {
     return verdict;
   }
 
-  /** A sweep is on its way: it fetches after every write seen so far, so all of them are traced. */
-  settleAll(): void {
-    if (this.#pending !== undefined) this.#traced = Math.max(this.#traced ?? 0, this.#pending);
+  /**
+   * A sweep is on its way: it fetches after every write seen so far, so all of them are traced.
+   * `reach`: an index some other answer (the checks) has shown; the sweep covers writes up to it too.
+   */
+  settleAll(reach?: number): void {
+    const covered = Math.max(this.#pending ?? 0, reach ?? 0);
+    if (covered > 0) this.#traced = Math.max(this.#traced ?? 0, covered);
     this.#pending = undefined;
     const traced = this.#traced ?? 0;
     // Only indexes above the traced one are ever looked up again.

@@ -105,3 +105,17 @@ test('settling (a sweep on its way) traces everything pending', () => {
   ledger.checksAnswered(111, [111]);
   assert.equal(ledger.decide(), 'settled', 'counted from 110, with nothing in between');
 });
+
+test('settling with a reach traces the writes up to it too', () => {
+  const ledger = ledgerAt100();
+  ledger.settleAll(105); // the first load, after check writes up to 105
+  ledger.servicesAnswered(106);
+  ledger.checksAnswered(106, [106]);
+  assert.equal(ledger.decide(), 'settled', 'counted from 105');
+
+  const without = ledgerAt100();
+  without.settleAll();
+  without.servicesAnswered(106);
+  without.checksAnswered(106, [106]);
+  assert.equal(without.decide(), 'catch-up', '101 to 105 unaccounted for');
+});

@@ -119,6 +119,19 @@ function isServiceLoop(path: string): boolean {
   return path.startsWith('/v1/health/service/');
 }
 
+/** Reads of single services so far (fetches and blocking queries alike). */
+function serviceReads(reader: CountingReader): number {
+  return [...reader.finished].filter(([path]) => isServiceLoop(path)).reduce((sum, [, count]) => sum + count, 0);
+}
+
+async function waitForQuietServiceReads(reader: CountingReader): Promise<void> {
+  await waitFor('no service read for 300 ms', async () => {
+    const before = serviceReads(reader);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return serviceReads(reader) === before || undefined;
+  });
+}
+
 test('below the budget each service dependency has its own blocking query', async () => {
   const { watcher, reader } = startWatcher();
   const dependencies = serviceDependencies(5);
@@ -320,6 +333,25 @@ test('queries that cannot share detection, beyond the budget, are warned about',
   assert.equal(lines.filter((line) => line.includes('more blocking queries than the budget')).length, 2, 'warned again after going under');
 });
 
+test('check writes made before the start, after the last service change, cost no fetch of every service', async () => {
+  // Writes the first load already holds: the next service change must not look past them.
+  await agent.api('PUT', '/v1/txn', [checkStatus(52, 0, 'critical')]);
+  await agent.api('PUT', '/v1/txn', [checkStatus(52, 0, 'passing')]);
+  const { watcher, reader } = startWatcher({ catchUpSpacingMs: 0 });
+  const dependencies = serviceDependencies();
+  watcher.retain('template', dependencies);
+  await waitForTruth(watcher, dependencies);
+  await waitForQuietServiceReads(reader);
+  const before = serviceReads(reader);
+
+  await register(51, 2);
+  await waitFor('the new instance of svc-51', () => instancesOf(watcher, dependencies[51]!).length === 3 || undefined);
+  await waitForQuietServiceReads(reader);
+  assert.ok(serviceReads(reader) - before < serviceCount / 2, `${serviceReads(reader) - before} service reads for one registration`);
+  await agent.api('PUT', '/v1/catalog/deregister', { Node: nodeOf(51, 2), ServiceID: 'svc-51-2' });
+  await waitForTruth(watcher, dependencies);
+});
+
 test('a write between two service changes that nothing accounts for makes every service be fetched again', async () => {
   const { watcher, reader } = startWatcher({ catchUpSpacingMs: 0 });
   const dependencies = serviceDependencies();
@@ -327,20 +359,15 @@ test('a write between two service changes that nothing accounts for makes every 
   await waitForTruth(watcher, dependencies);
   await register(50, 2);
   await waitFor('the new instance of svc-50', () => instancesOf(watcher, dependencies[50]!).length === 3 || undefined);
-  const serviceReads = () => [...reader.finished].filter(([path]) => isServiceLoop(path)).reduce((sum, [, count]) => sum + count, 0);
-  await waitFor('quiet', async () => {
-    const before = serviceReads();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    return serviceReads() === before || undefined;
-  });
-  const before = serviceReads();
+  await waitForQuietServiceReads(reader);
+  const before = serviceReads(reader);
 
   // A KV write takes a Raft index no catalog answer accounts for: it might have been a service
   // write without checks, so the next service change brings every service in again.
   await agent.putKey('unrelated', 'x');
   await agent.api('PUT', '/v1/catalog/deregister', { Node: nodeOf(50, 2), ServiceID: 'svc-50-2' });
   await waitFor('svc-50 without it', () => instancesOf(watcher, dependencies[50]!).length === 2 || undefined);
-  await waitFor('every service fetched again', () => serviceReads() - before >= serviceCount || undefined);
+  await waitFor('every service fetched again', () => serviceReads(reader) - before >= serviceCount || undefined);
   await waitForTruth(watcher, dependencies);
 });
 
