@@ -3,6 +3,7 @@
 // Handlebars instance is left as it is.
 import Handlebars from 'handlebars';
 import { escapingCompiler, printHelperName, type JavaScriptCompilerClass } from './escaping-compiler.ts';
+import type { HandlebarsHelperOptions } from './helper-call.ts';
 import { drconHelpers, helperSpecs } from './helpers.ts';
 import { printEscaped } from './nginx-escape.ts';
 import { TemplateError, type SourcePosition } from './template-error.ts';
@@ -25,6 +26,14 @@ const internals = hb as unknown as EnvironmentInternals;
 internals.JavaScriptCompiler = escapingCompiler(internals.JavaScriptCompiler);
 for (const [name, helper] of Object.entries(drconHelpers)) hb.registerHelper(name, helper.fn);
 hb.registerHelper(printHelperName, printEscaped);
+
+// Handlebars' own #each, reused for a list it already rendered at a list-only site (block-memo.ts).
+const handlebarsEach = hb.helpers['each']!;
+hb.registerHelper('each', function (this: unknown, list: unknown, options: HandlebarsHelperOptions) {
+  const blocks = options.data?.drcon?.blocks;
+  if (blocks === undefined || typeof list !== 'object' || list === null) return handlebarsEach.call(this, list, options);
+  return blocks.output(list, options.loc, () => handlebarsEach.call(this, list, options) as string);
+});
 
 const compileOptions = (): CompileOptions => ({
   data: true,

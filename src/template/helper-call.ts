@@ -14,6 +14,8 @@ export interface HelperSpec {
   readonly hash?: readonly string[];
   /** Used as `{{#name …}}…{{/name}}`, never as a value. */
   readonly block?: boolean;
+  /** Its result depends on its arguments alone (no Consul data, environment or render record). */
+  readonly pure?: boolean;
 }
 
 /** What Handlebars passes to a helper as its last argument (the parts drcon uses). */

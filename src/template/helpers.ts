@@ -7,11 +7,11 @@ import { nginxHelpers } from './nginx-helpers.ts';
 import { textHelpers } from './text-helpers.ts';
 
 const builtinSpecs: Record<string, HelperSpec> = {
-  each: { params: ['list'], block: true },
-  if: { params: ['condition'], hash: ['includeZero'], block: true },
-  unless: { params: ['condition'], hash: ['includeZero'], block: true },
-  with: { params: ['value'], block: true },
-  lookup: { params: ['object', 'key'] },
+  each: { params: ['list'], block: true, pure: true },
+  if: { params: ['condition'], hash: ['includeZero'], block: true, pure: true },
+  unless: { params: ['condition'], hash: ['includeZero'], block: true, pure: true },
+  with: { params: ['value'], block: true, pure: true },
+  lookup: { params: ['object', 'key'], pure: true },
 };
 
 const log = defineHelper('log', { params: ['message'], variadic: true, hash: ['level'] }, (args, call) => {

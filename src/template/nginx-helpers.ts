@@ -5,9 +5,9 @@ import { nginxIdentifier } from './nginx-identifier.ts';
 import { routesFromServices } from './routes.ts';
 
 export const nginxHelpers: Record<string, HelperDefinition> = {
-  identifier: defineHelper('identifier', { params: ['text'] }, ([text], call) => nginxIdentifier(call.text(text, 'the value'))),
+  identifier: defineHelper('identifier', { params: ['text'], pure: true }, ([text], call) => nginxIdentifier(call.text(text, 'the value'))),
 
-  byTag: defineHelper('byTag', { params: ['instances'] }, ([instances], call) =>
+  byTag: defineHelper('byTag', { params: ['instances'], pure: true }, ([instances], call) =>
     groupByTag(tagged(call, instances, 'the instances (from service)')),
   ),
 

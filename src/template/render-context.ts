@@ -2,6 +2,7 @@
 // was not there yet, and which keys the output waits for. Helpers reach it through Handlebars'
 // `data` (`@drcon`), so two renders never share state.
 import type { Dependency } from '../dependency/dependency.ts';
+import type { BlockMemo } from './block-memo.ts';
 
 export interface DataSource {
   /** The parsed value of a dependency, or undefined when it has not been fetched yet. */
@@ -18,9 +19,13 @@ export class RenderContext {
   readonly #waitingForKeys = new Set<string>();
   readonly #messages: string[] = [];
 
-  constructor(source: DataSource, env: Environment) {
+  /** The outputs of list-only #each blocks kept by this template's renders (see block-memo.ts). */
+  readonly blocks: BlockMemo | undefined;
+
+  constructor(source: DataSource, env: Environment, blocks?: BlockMemo) {
     this.#source = source;
     this.env = env;
+    this.blocks = blocks;
   }
 
   /**

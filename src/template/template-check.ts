@@ -116,7 +116,7 @@ export function checkTemplate(ast: TemplateAst, file: string, specs: ReadonlyMap
 }
 
 /** The helper a call names: a plain identifier (or a literal); undefined for paths like `a.b`. */
-function helperName(path: hbs.AST.PathExpression | hbs.AST.Literal): string | undefined {
+export function helperName(path: hbs.AST.PathExpression | hbs.AST.Literal): string | undefined {
   if (path.type !== 'PathExpression') return String((path as hbs.AST.StringLiteral).value);
   const expression = path as hbs.AST.PathExpression;
   const simple = !expression.data && expression.depth === 0 && expression.parts.length === 1 && expression.original === expression.parts[0];

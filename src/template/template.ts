@@ -6,6 +6,7 @@ import { compileTemplate, fromHandlebarsError, parseTemplate, type CompiledTempl
 import { helperSpecs } from './helpers.ts';
 import { RenderContext, type DataSource, type Environment } from './render-context.ts';
 import { checkTemplate } from './template-check.ts';
+import { BlockMemo } from './block-memo.ts';
 import { checkTemplateLimits } from './template-limits.ts';
 import { findPartialLoop, type PartialLoop } from './partial-recursion.ts';
 import { HelperCallError, TemplateError } from './template-error.ts';
@@ -50,11 +51,13 @@ export class Template {
   readonly #compiled: CompiledTemplate;
   /** A partial that includes itself, if any: where to point when a render runs out of stack. */
   readonly #loop: PartialLoop | undefined;
+  readonly #blocks: BlockMemo | undefined;
 
-  private constructor(name: string, compiled: CompiledTemplate, loop: PartialLoop | undefined) {
+  private constructor(name: string, compiled: CompiledTemplate, loop: PartialLoop | undefined, blocks: BlockMemo | undefined) {
     this.name = name;
     this.#compiled = compiled;
     this.#loop = loop;
+    this.#blocks = blocks;
   }
 
   static async fromFile(path: string): Promise<Template> {
@@ -73,7 +76,7 @@ export class Template {
       checkTemplateLimits(source, name);
       const ast = parseTemplate(source, name);
       checkTemplate(ast, name, helperSpecs);
-      return new Template(name, compileTemplate(ast, name), findPartialLoop(ast));
+      return new Template(name, compileTemplate(ast, name), findPartialLoop(ast), BlockMemo.forTemplate(ast, helperSpecs));
     } catch (error) {
       throw asTemplateError(error, name);
     }
@@ -81,7 +84,7 @@ export class Template {
 
   /** `context` is the template's root (`{{listen}}`, `@root`); data comes only from `data`. */
   render(data: DataSource, context: object = {}, options: RenderOptions = {}): RenderResult {
-    const record = new RenderContext(data, options.env ?? process.env);
+    const record = new RenderContext(data, options.env ?? process.env, this.#blocks);
     let output: string;
     try {
       output = this.#compiled(context, { data: { drcon: record } });
