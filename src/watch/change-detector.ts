@@ -1,7 +1,7 @@
 // Serves many service-health dependencies of one datacenter with four blocking loops instead of
-// one per dependency: the check index (a query whose filter keeps its answer empty), all service
-// names (/v1/catalog/services), all nodes (/v1/catalog/nodes), and the checks that are not
-// passing (a small answer that shows a check turning critical at once). When the check index
+// one per dependency: the warning checks and the critical checks (small answers from Consul's
+// status index that wake on every check write, so the warning loop also gives the check index),
+// all service names (/v1/catalog/services) and all nodes (/v1/catalog/nodes). When the check index
 // moves, the list of all checks (/v1/health/state/any) is fetched, after the services the fast
 // signals showed: at 10,000 checks it is 2.3 MiB that Consul took ~90 ms to produce (measured on
 // a 2-core VM), and a blocking loop on it would make every change wait behind it. Each answer is
@@ -16,9 +16,7 @@ import type { Logger } from '../log/logger.ts';
 import {
   allChecks,
   allNodes,
-  checkIndex,
-  checkIndexProbe,
-  unhealthyChecks,
+  checksInState,
   diffChecks,
   diffNodes,
   diffServiceNames,
@@ -48,11 +46,11 @@ export interface ChangeDetectorOptions {
   onRecover?(dependency: Dependency): void;
 }
 
-/** The loops `start` opens: the check index, service names, nodes, checks not passing. */
+/** The loops `start` opens: warning checks (and the check index), critical checks, service names, nodes. */
 export const blockingQueriesPerDetector = 4;
 
-/** How long all checks wait for the checks not passing to catch up with the check index. */
-const unhealthyLagMs = 250;
+/** How long all checks wait for the critical checks to catch up with the check index. */
+const criticalLagMs = 250;
 /** Explained check writes remembered at most. */
 const explainedLimit = 1_024;
 
@@ -77,11 +75,12 @@ export class CatalogChangeDetector {
   #checksFetching = false;
   #checksRetry: NodeJS.Timeout | undefined;
   readonly #checksBackoff = new Backoff();
-  #unhealthy: readonly CheckRow[] | undefined;
-  /** The index of the last answer of the checks that are not passing. */
-  #unhealthyIndex = 0;
-  /** Fetches all checks even though the checks not passing have not caught up (their loop may be failing). */
-  #unhealthyLagTimer: NodeJS.Timeout | undefined;
+  /** The last answers of the warning and critical loops. */
+  readonly #badChecks = new Map<'warning' | 'critical', readonly CheckRow[]>();
+  /** The index of the last answer of the critical checks. */
+  #criticalIndex = 0;
+  /** Fetches all checks even though the critical checks have not caught up (their loop may be failing). */
+  #criticalLagTimer: NodeJS.Timeout | undefined;
   /**
    * Check writes the fast signals showed: a check turning critical (its ModifyIndex) or a service
    * fetched again (its answer's index). A move of the check index to one of these needs no list
@@ -140,8 +139,11 @@ export class CatalogChangeDetector {
   start(): void {
     const { dc } = this.#options;
     this.#loops.push(
-      this.#loop(checkIndex(dc), {
-        onData: (_, index) => this.#checkIndexMoved(index),
+      this.#loop(checksInState(dc, 'warning'), {
+        onData: (rows, index) => {
+          this.#badChecksAnswered('warning', rows);
+          this.#checkIndexMoved(index);
+        },
       }),
       this.#loop(catalogServices(dc), {
         onData: (services, index) => this.#servicesAnswered(services, index),
@@ -150,9 +152,9 @@ export class CatalogChangeDetector {
       this.#loop(allNodes(dc), {
         onData: (rows) => this.#nodesAnswered(rows),
       }),
-      this.#loop(unhealthyChecks(dc), {
-        onData: (rows, index) => this.#unhealthyAnswered(rows, index),
-        onUnchanged: (index) => this.#unhealthyAnswered(undefined, index),
+      this.#loop(checksInState(dc, 'critical'), {
+        onData: (rows, index) => this.#criticalAnswered(rows, index),
+        onUnchanged: (index) => this.#criticalAnswered(undefined, index),
       }),
     );
     for (const loop of this.#loops) loop.start();
@@ -166,7 +168,7 @@ export class CatalogChangeDetector {
     clearTimeout(this.#catchUpTimer);
     clearTimeout(this.#checksFallback);
     clearTimeout(this.#checksRetry);
-    clearTimeout(this.#unhealthyLagTimer);
+    clearTimeout(this.#criticalLagTimer);
     clearTimeout(this.#reconcileTimer);
   }
 
@@ -201,19 +203,19 @@ export class CatalogChangeDetector {
     if (this.#checksFetching || (this.#checks !== undefined && this.#checksIndex >= this.#checksLoopIndex)) return;
     // A write to the services too (an instance registered or removed): only the list can tell.
     const servicesWrite = (this.#ledger.pending ?? -1) >= this.#checksLoopIndex;
-    if (this.#checks !== undefined && !servicesWrite && this.#unhealthyIndex < this.#checksLoopIndex) {
-      // The checks not passing answer on the same index, and a check that turned critical or
-      // back shows there first: let them mark its service before the big list is asked for.
-      this.#unhealthyLagTimer ??= setTimeout(() => {
-        this.#unhealthyLagTimer = undefined;
-        this.#unhealthyIndex = Math.max(this.#unhealthyIndex, this.#checksLoopIndex);
+    if (this.#checks !== undefined && !servicesWrite && this.#criticalIndex < this.#checksLoopIndex) {
+      // The critical checks answer on the same index, and a check that turned critical or back
+      // shows there first: let them mark its service before the big list is asked for.
+      this.#criticalLagTimer ??= setTimeout(() => {
+        this.#criticalLagTimer = undefined;
+        this.#criticalIndex = Math.max(this.#criticalIndex, this.#checksLoopIndex);
         this.#fetchChecksWhenIdle();
-      }, unhealthyLagMs);
+      }, criticalLagMs);
       return;
     }
     if (this.#fetching && this.#fetcher.rounds.finished < this.#fastRound) return; // the round's end calls again
-    clearTimeout(this.#unhealthyLagTimer);
-    this.#unhealthyLagTimer = undefined;
+    clearTimeout(this.#criticalLagTimer);
+    this.#criticalLagTimer = undefined;
     if (this.#checks !== undefined && this.#explained.has(this.#checksLoopIndex)) {
       this.#reconcileTimer ??= setTimeout(() => {
         this.#reconcileTimer = undefined;
@@ -267,19 +269,23 @@ export class CatalogChangeDetector {
     this.#fetchChecksWhenIdle();
   }
 
-  /** Only speeds things up: every change it shows, the answer listing all checks shows too. */
-  #unhealthyAnswered(rows: readonly CheckRow[] | undefined, index: number): void {
-    if (rows !== undefined) {
-      if (this.#unhealthy !== undefined) {
-        const changes = diffChecks(this.#unhealthy, rows);
-        this.#markChanges(changes);
-        this.#explain(changes.writes);
-        if (changes.services.size > 0 || changes.nodes.size > 0) this.#fastRound = this.#roundFetchingMarks();
-      }
-      this.#unhealthy = rows;
-    }
-    this.#unhealthyIndex = index;
+  #criticalAnswered(rows: readonly CheckRow[] | undefined, index: number): void {
+    this.#badChecksAnswered('critical', rows);
+    this.#criticalIndex = index;
     this.#fetchChecksWhenIdle();
+  }
+
+  /** Only speeds things up: every change these rows show, the answer listing all checks shows too. */
+  #badChecksAnswered(state: 'warning' | 'critical', rows: readonly CheckRow[] | undefined): void {
+    if (rows === undefined) return;
+    const before = this.#badChecks.get(state);
+    if (before !== undefined) {
+      const changes = diffChecks(before, rows);
+      this.#markChanges(changes);
+      this.#explain(changes.writes);
+      if (changes.services.size > 0 || changes.nodes.size > 0) this.#fastRound = this.#roundFetchingMarks();
+    }
+    this.#badChecks.set(state, rows);
   }
 
   #nodesAnswered(rows: readonly NodeRow[]): void {
@@ -306,7 +312,7 @@ export class CatalogChangeDetector {
       // That first load holds every write up to the newest index of any answer, including check
       // writes made after the last services write, which would otherwise earn a catch-up sweep.
       this.#fetching = true;
-      this.#requestSweep(Math.max(this.#checksIndex, this.#checksLoopIndex, this.#unhealthyIndex));
+      this.#requestSweep(Math.max(this.#checksIndex, this.#checksLoopIndex, this.#criticalIndex));
       this.#fetcher.start();
       return;
     }
@@ -399,7 +405,8 @@ export class CatalogChangeDetector {
     const probedFor = this.#ledger.pending;
     if (this.#probing || probedFor === undefined) return;
     this.#probing = true;
-    const { path, params } = checkIndexProbe(this.#options.dc);
+    // Any of the small check queries answers with the check index.
+    const { path, params } = checksInState(this.#options.dc, 'warning').query;
     let sweep: boolean;
     try {
       const signal = this.#abort.signal;

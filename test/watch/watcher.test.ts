@@ -152,7 +152,8 @@ test('beyond the budget the blocking queries stay within it, and every service a
   assert.ok(reader.peakBlocking <= budget, `peak blocking queries ${reader.peakBlocking} > ${budget}`);
   assert.ok(reader.peakInFlight <= budget + maxFetches, `peak requests in flight ${reader.peakInFlight}`);
   assert.deepEqual(reader.blockingPaths().filter(isServiceLoop), [], 'no per-service blocking query');
-  assert.ok(reader.blockingPaths().includes('/v1/health/state/any'));
+  assert.ok(reader.blockingPaths().includes('/v1/health/state/critical'));
+  assert.ok(reader.blockingPaths().includes('/v1/health/state/warning'));
   for (const dependency of dependencies.slice(0, serviceCount)) {
     assert.equal(instancesOf(watcher, dependency as Dependency<ServiceInstance[]>).length, 2);
   }
@@ -304,7 +305,7 @@ test('dropping back under the budget returns to one blocking query each, keeping
   assert.deepEqual(kept.map((dependency) => JSON.stringify(watcher.get(dependency)?.value)), before, 'data kept while switching');
   assert.equal(watcher.size, 5);
   await waitFor('one blocking query per dependency', () => reader.blockingPaths().filter(isServiceLoop).length === 5 || undefined);
-  await waitFor('the catalog-wide queries stopped', () => !reader.blockingPaths().includes('/v1/health/state/any') || undefined);
+  await waitFor('the catalog-wide queries stopped', () => !reader.blockingPaths().some((path) => path.startsWith('/v1/health/state/')) || undefined);
   assert.equal(notices, 0, 'the same data from the new loops is not news');
 
   await agent.api('PUT', '/v1/txn', [checkStatus(3, 0, 'critical')]);
