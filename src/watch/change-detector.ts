@@ -26,7 +26,7 @@ import {
   type NodeRow,
 } from './catalog-signals.ts';
 import type { ConcurrencyLimit } from './concurrency-limit.ts';
-import { ServiceFetcher, type AppliedChange } from './service-fetcher.ts';
+import { ServiceFetcher, type AppliedChange, type SweepPriority } from './service-fetcher.ts';
 import { ServicesWriteLedger } from './services-write-ledger.ts';
 
 export interface ChangeDetectorOptions {
@@ -434,18 +434,18 @@ export class CatalogChangeDetector {
     const delay = Math.max(0, this.#fetcher.lastSweepAt + this.#options.catchUpSpacingMs - performance.now());
     this.#catchUpTimer = setTimeout(() => {
       this.#catchUpTimer = undefined;
-      this.#log.debug('writes between two service changes could not all be traced; fetching every watched service');
-      this.#requestSweep();
+      this.#log.debug('writes between two service changes could not all be traced; fetching every watched service, changes first');
+      this.#requestSweep(undefined, 'background');
     }, delay);
   }
 
   /** Every watched service fetched again: it covers every write so far, traced or not, up to `reach`. */
-  #requestSweep(reach?: number): void {
+  #requestSweep(reach?: number, priority: SweepPriority = 'now'): void {
     this.#ledger.settleAll(reach);
     this.#decision = undefined;
     clearTimeout(this.#catchUpTimer);
     this.#catchUpTimer = undefined;
-    this.#fetcher.requestSweep();
+    this.#fetcher.requestSweep(priority);
   }
 
   #markChanges(changes: CatalogChanges): void {

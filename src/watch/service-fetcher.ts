@@ -31,6 +31,14 @@ export interface ServiceFetcherOptions {
 
 /** Members a sweep fetches per round once the first load is done. */
 const sweepChunk = 32;
+/**
+ * Members a background sweep fetches per round, in rounds with no marked member: one wave of the
+ * usual fetch limit, so a change waits for little more than one fetch.
+ */
+const backgroundChunk = 8;
+
+/** `now`: a change went unseen. `background`: one might have (a catch-up), so changes go first. */
+export type SweepPriority = 'now' | 'background';
 
 interface Member {
   dependency: Dependency;
@@ -60,9 +68,10 @@ export class ServiceFetcher {
   /** Members to fetch in the next round. */
   readonly #marked = new Set<string>();
   /** The next round starts fetching every member. */
-  #sweepRequested = false;
+  #sweepRequested: SweepPriority | undefined;
   /** Members the sweep under way has still to fetch, a chunk a round after the first load. */
   #sweepQueue: string[] = [];
+  #sweepInBackground = false;
   #lastSweepAt = -Infinity;
   /** Rounds may run (the detector's signals all have their starting point). */
   #started = false;
@@ -94,7 +103,7 @@ export class ServiceFetcher {
   }
 
   get sweepRequested(): boolean {
-    return this.#sweepRequested;
+    return this.#sweepRequested !== undefined;
   }
 
   /** Serves `dependency` from now on; `current` is data it already has (kept until fresh data differs). */
@@ -150,9 +159,13 @@ export class ServiceFetcher {
     this.#arrangeRound();
   }
 
-  /** Fetches every member again, a chunk a round (everything at once the first time). */
-  requestSweep(): void {
-    this.#sweepRequested = true;
+  /**
+   * Fetches every member again, a chunk a round (everything at once the first time). The sweep
+   * starts over; it stays `now` if one asked for now is waiting or under way.
+   */
+  requestSweep(priority: SweepPriority = 'now'): void {
+    const nowUnderWay = this.#sweepQueue.length > 0 && !this.#sweepInBackground;
+    this.#sweepRequested = priority === 'now' || this.#sweepRequested === 'now' || nowUnderWay ? 'now' : 'background';
     this.#arrangeRound();
   }
 
@@ -192,13 +205,15 @@ export class ServiceFetcher {
     if (this.#abort.signal.aborted) return;
     const ids = new Set(this.#marked);
     this.#marked.clear();
-    if (this.#sweepRequested) {
-      this.#sweepRequested = false;
+    if (this.#sweepRequested !== undefined) {
+      this.#sweepInBackground = this.#sweepRequested === 'background';
+      this.#sweepRequested = undefined;
       this.#sweepQueue = [...this.#members.keys()];
       this.#lastSweepAt = performance.now();
     }
     const sweep = this.#sweepQueue.length > 0;
-    for (const id of this.#sweepQueue.splice(0, this.#loaded ? sweepChunk : Infinity)) ids.add(id);
+    const chunk = !this.#loaded ? Infinity : !this.#sweepInBackground ? sweepChunk : ids.size > 0 ? 0 : backgroundChunk;
+    for (const id of this.#sweepQueue.splice(0, chunk)) ids.add(id);
     const members = [...ids].map((id) => this.#members.get(id)).filter((member) => member !== undefined);
     this.#roundsStarted += 1;
     this.#roundRunning = true;

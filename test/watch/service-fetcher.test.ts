@@ -1,0 +1,85 @@
+// The fetcher's rounds against a real Consul agent, with each answer held until the test lets it
+// through: which services a round asks for is then deterministic.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ConsulReader } from '../../src/consul/blocking-query.ts';
+import { ConsulClient } from '../../src/consul/client.ts';
+import { healthService } from '../../src/dependency/health-service.ts';
+import { parseServiceQuery } from '../../src/dependency/service-query.ts';
+import { silentLogger } from '../../src/log/logger.ts';
+import { ConcurrencyLimit } from '../../src/watch/concurrency-limit.ts';
+import { ServiceFetcher } from '../../src/watch/service-fetcher.ts';
+import { startConsul, type ConsulAgent } from '../support/consul.ts';
+import { waitFor } from '../support/wait.ts';
+
+let agent: ConsulAgent;
+let client: ConsulClient;
+
+before(async () => {
+  agent = await startConsul();
+  client = new ConsulClient({ addresses: [agent.address] });
+});
+after(async () => {
+  await client?.close();
+  await agent?.stop();
+});
+
+/** The real client; while `holding`, each answer waits until `release` lets the held ones through. */
+function gatedReader() {
+  let holding = false;
+  let held: { path: string; let: () => void }[] = [];
+  const reader: ConsulReader = {
+    get: async (path, params, options) => {
+      const answer = await client.get(path, params, options);
+      if (holding) await new Promise<void>((resolve) => held.push({ path, let: resolve }));
+      return answer;
+    },
+  };
+  return {
+    reader,
+    hold: () => (holding = true),
+    heldPaths: () => held.map((call) => call.path),
+    release: () => {
+      const calls = held;
+      held = [];
+      for (const call of calls) call.let();
+    },
+  };
+}
+
+test('in a background sweep, a changed service is fetched in a round of its own', async () => {
+  const gate = gatedReader();
+  let rounds = 0;
+  const fetcher = new ServiceFetcher(gate.reader, {
+    logger: silentLogger,
+    fetchLimit: new ConcurrencyLimit(8),
+    onApply: () => {},
+    onSeen: () => {},
+    onRoundDone: () => (rounds += 1),
+  });
+  const count = 60;
+  for (let index = 0; index < count; index += 1) {
+    fetcher.add(healthService(parseServiceQuery(`svc-${index}`)), `svc-${index}`);
+  }
+  fetcher.start();
+  await waitFor('the first load', () => rounds >= 1 || undefined);
+
+  gate.hold();
+  fetcher.requestSweep('background');
+  await waitFor('the first chunk held', () => gate.heldPaths().length === 8 || undefined);
+  fetcher.markServices(new Map([['svc-55', undefined]]));
+  gate.release();
+  await waitFor('the next round held', () => gate.heldPaths().length > 0 || undefined);
+  assert.deepEqual(gate.heldPaths(), ['/v1/health/service/svc-55'], 'the change waited for no part of the sweep');
+
+  // With nothing marked, the sweep goes on, a chunk a round, until every service is fetched again.
+  let fetched = 8 + 1;
+  while (fetched < count + 1) {
+    gate.release();
+    await waitFor('the next chunk held', () => gate.heldPaths().length > 0 || undefined);
+    fetched += gate.heldPaths().length;
+  }
+  gate.release();
+  assert.equal(fetched, count + 1);
+  fetcher.stop();
+});
