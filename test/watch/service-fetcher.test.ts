@@ -1,6 +1,6 @@
 // The fetcher's rounds against a real Consul agent, with each answer held until the test lets it
 // through: which services a round asks for is then deterministic.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ConsulReader } from '../../src/consul/blocking-query.ts';
 import { ConsulClient } from '../../src/consul/client.ts';
@@ -12,20 +12,8 @@ import { ServiceFetcher } from '../../src/watch/service-fetcher.ts';
 import { startConsul, type ConsulAgent } from '../support/consul.ts';
 import { waitFor } from '../support/wait.ts';
 
-let agent: ConsulAgent;
-let client: ConsulClient;
-
-before(async () => {
-  agent = await startConsul();
-  client = new ConsulClient({ addresses: [agent.address] });
-});
-after(async () => {
-  await client?.close();
-  await agent?.stop();
-});
-
 /** The real client; while `holding`, each answer waits until `release` lets the held ones through. */
-function gatedReader() {
+function gatedReader(client: ConsulClient) {
   let holding = false;
   let held: { path: string; let: () => void }[] = [];
   const reader: ConsulReader = {
@@ -47,8 +35,12 @@ function gatedReader() {
   };
 }
 
-test('in a background sweep, a changed service is fetched in a round of its own', async () => {
-  const gate = gatedReader();
+test('in a background sweep, a changed service is fetched in a round of its own', async (t) => {
+  const agent: ConsulAgent = await startConsul();
+  t.after(() => agent.stop());
+  const client = new ConsulClient({ addresses: [agent.address] });
+  t.after(() => client.close());
+  const gate = gatedReader(client);
   let rounds = 0;
   const fetcher = new ServiceFetcher(gate.reader, {
     logger: silentLogger,
@@ -57,6 +49,7 @@ test('in a background sweep, a changed service is fetched in a round of its own'
     onSeen: () => {},
     onRoundDone: () => (rounds += 1),
   });
+  t.after(() => fetcher.stop());
   const count = 60;
   for (let index = 0; index < count; index += 1) {
     fetcher.add(healthService(parseServiceQuery(`svc-${index}`)), `svc-${index}`);
@@ -81,5 +74,4 @@ test('in a background sweep, a changed service is fetched in a round of its own'
   }
   gate.release();
   assert.equal(fetched, count + 1);
-  fetcher.stop();
 });
