@@ -335,23 +335,41 @@ test('queries that cannot share detection, beyond the budget, are warned about',
 });
 
 test('check writes made before the start, after the last service change, cost no fetch of every service', async () => {
-  // Writes the first load already holds: the next service change must not look past them.
-  await agent.api('PUT', '/v1/txn', [checkStatus(52, 0, 'critical')]);
-  await agent.api('PUT', '/v1/txn', [checkStatus(52, 0, 'passing')]);
-  const { watcher, reader } = startWatcher({ catchUpSpacingMs: 0 });
-  const dependencies = serviceDependencies();
-  watcher.retain('template', dependencies);
-  await waitForTruth(watcher, dependencies);
-  await waitForQuietServiceReads(reader);
-  const before = serviceReads(reader);
+  // Consul's own coordinate updates also take Raft indexes, and one between the check writes and
+  // the registration would rightly earn a catch-up: an attempt counts only if none came.
+  for (let attempt = 1; ; attempt += 1) {
+    // Writes the first load already holds: the next service change must not look past them.
+    await agent.api('PUT', '/v1/txn', [checkStatus(52, 0, 'critical')]);
+    await agent.api('PUT', '/v1/txn', [checkStatus(52, 0, 'passing')]);
+    const checksWritten = await currentIndex('/v1/health/state/warning');
+    const { watcher, reader } = startWatcher({ catchUpSpacingMs: 0 });
+    const dependencies = serviceDependencies();
+    watcher.retain('template', dependencies);
+    await waitForTruth(watcher, dependencies);
+    await waitForQuietServiceReads(reader);
+    const before = serviceReads(reader);
 
-  await register(51, 2);
-  await waitFor('the new instance of svc-51', () => instancesOf(watcher, dependencies[51]!).length === 3 || undefined);
-  await waitForQuietServiceReads(reader);
-  assert.ok(serviceReads(reader) - before < serviceCount / 2, `${serviceReads(reader) - before} service reads for one registration`);
-  await agent.api('PUT', '/v1/catalog/deregister', { Node: nodeOf(51, 2), ServiceID: 'svc-51-2' });
-  await waitForTruth(watcher, dependencies);
+    await register(51, 2);
+    const registered = await currentIndex('/v1/catalog/services');
+    await waitFor('the new instance of svc-51', () => instancesOf(watcher, dependencies[51]!).length === 3 || undefined);
+    await waitForQuietServiceReads(reader);
+    const reads = serviceReads(reader) - before;
+    watcher.stop();
+    await agent.api('PUT', '/v1/catalog/deregister', { Node: nodeOf(51, 2), ServiceID: 'svc-51-2' });
+    if (registered === checksWritten + 1) {
+      assert.ok(reads < serviceCount / 2, `${reads} service reads for one registration`);
+      return;
+    }
+    assert.ok(attempt < 5, `another writer took Raft indexes between the writes in ${attempt} attempts`);
+  }
 });
+
+/** The X-Consul-Index of a non-blocking read. */
+async function currentIndex(path: string): Promise<number> {
+  const response = await client.get(path, {});
+  assert.ok(response.index !== undefined);
+  return response.index;
+}
 
 test('a write between two service changes that nothing accounts for makes every service be fetched again', async () => {
   const { watcher, reader } = startWatcher({ catchUpSpacingMs: 0 });
