@@ -349,8 +349,9 @@ export class CatalogChangeDetector {
   /**
    * The check index has passed the services index, but a blocking query on the checks wakes only
    * when a check itself changes, and Consul also moves the index for writes that change none
-   * (removing an instance without checks). If the check-index loop has not answered (and so no
-   * list of all checks followed) by the time it should have, fetch that list anyway.
+   * (removing an instance without checks). If the warning loop, which gives the check index, has
+   * not answered (and so no list of all checks followed) by the time it should have, fetch that
+   * list anyway.
    */
   #arrangeChecksFallback(): void {
     if (this.#checksFallback !== undefined) return;
