@@ -10,6 +10,7 @@
 // ServicesWriteLedger and, when hidden, caught by fetching every dependency again (a sweep).
 import { Backoff } from '../consul/backoff.ts';
 import { BlockingQuery, type ConsulReader } from '../consul/blocking-query.ts';
+import { ConsulError } from '../consul/client.ts';
 import { catalogServices, type CatalogService } from '../dependency/catalog-services.ts';
 import type { Dependency } from '../dependency/dependency.ts';
 import type { Logger } from '../log/logger.ts';
@@ -18,12 +19,15 @@ import {
   allNodes,
   checksInState,
   diffChecks,
+  diffServiceSummaries,
   diffNodes,
   diffServiceNames,
+  serviceSummaries,
   servicesByNode,
   type CatalogChanges,
   type CheckRow,
   type NodeRow,
+  type ServiceSummaryRow,
 } from './catalog-signals.ts';
 import type { ConcurrencyLimit } from './concurrency-limit.ts';
 import { ServiceFetcher, type AppliedChange, type SweepPriority } from './service-fetcher.ts';
@@ -101,6 +105,11 @@ export class CatalogChangeDetector {
   #decision: { pending: number; afterRound: number } | undefined;
   #catchUpTimer: NodeJS.Timeout | undefined;
   #probing = false;
+  /** Consul's service summary when last read: what the next one is diffed against. */
+  #summaries: readonly ServiceSummaryRow[] | undefined;
+  #summariesFetching = false;
+  /** The agent has no summary endpoint: hidden writes are found by fetching everything. */
+  #summariesUnavailable = false;
 
   constructor(reader: ConsulReader, options: ChangeDetectorOptions) {
     this.#reader = reader;
@@ -314,6 +323,7 @@ export class CatalogChangeDetector {
       this.#fetching = true;
       this.#requestSweep(Math.max(this.#checksIndex, this.#checksLoopIndex, this.#criticalIndex));
       this.#fetcher.start();
+      void this.#fetchSummaries(); // the baseline of the first hidden write
       return;
     }
     this.#traceServiceWrites();
@@ -337,8 +347,8 @@ export class CatalogChangeDetector {
       case 'settled':
         return;
       case 'sweep':
-        this.#log.debug('a service changed without touching a check; fetching every watched service');
-        this.#requestSweep();
+        this.#log.debug('a service changed without touching a check');
+        void this.#sweepForHiddenWrite();
         return;
       case 'catch-up':
         this.#arrangeCatchUp();
@@ -417,7 +427,7 @@ export class CatalogChangeDetector {
       });
       if (response.index === undefined) throw new Error(`GET ${path}: the answer has no X-Consul-Index`);
       sweep = this.#ledger.probeAnswered(response.index, probedFor) === 'sweep';
-      if (sweep) this.#log.debug('a service changed without touching a check; fetching every watched service');
+      if (sweep) this.#log.debug('a service changed without touching a check');
     } catch (error) {
       if (this.#abort.signal.aborted) return;
       // Without the probe nothing tells a hidden write from a slow answer: fetch everything.
@@ -426,8 +436,59 @@ export class CatalogChangeDetector {
     } finally {
       this.#probing = false;
     }
-    if (sweep) this.#requestSweep();
+    if (sweep) void this.#sweepForHiddenWrite();
     else this.#traceServiceWrites();
+  }
+
+  /**
+   * A services write touched no check: an instance without checks joined, left or changed. When
+   * Consul's service summary shows whose instance count or tags changed, those services are
+   * fetched first and every other one in the background (the summary cannot show an instance
+   * changed in place); otherwise every service is fetched at once.
+   */
+  async #sweepForHiddenWrite(): Promise<void> {
+    const before = this.#summaries;
+    if (before === undefined || this.#summariesFetching) {
+      this.#requestSweep();
+      if (before === undefined) void this.#fetchSummaries();
+      return;
+    }
+    const after = await this.#fetchSummaries();
+    if (this.#abort.signal.aborted) return;
+    const changed = after === undefined ? new Set<string>() : diffServiceSummaries(before, after);
+    if (changed.size === 0) {
+      this.#log.debug('fetching every watched service');
+      this.#requestSweep();
+      return;
+    }
+    this.#log.debug('fetching the services the summary shows first, every other one in the background', { services: changed.size });
+    this.#fetcher.markServices(unknownIndexes(changed));
+    this.#requestSweep(undefined, 'background');
+  }
+
+  /** Reads Consul's service summary and keeps it; undefined when it cannot be read. */
+  async #fetchSummaries(): Promise<readonly ServiceSummaryRow[] | undefined> {
+    if (this.#summariesUnavailable || this.#summariesFetching) return undefined;
+    this.#summariesFetching = true;
+    const summaries = serviceSummaries(this.#options.dc);
+    const signal = this.#abort.signal;
+    try {
+      const response = await this.#options.fetchLimit.run(() => {
+        signal.throwIfAborted();
+        return this.#reader.get(summaries.query.path, summaries.query.params, { signal });
+      });
+      this.#summaries = summaries.parse({ found: response.status !== 404, body: response.body }, () => {});
+      return this.#summaries;
+    } catch (error) {
+      // Without a baseline the next hidden write is found by fetching everything, and read again.
+      this.#summaries = undefined;
+      if (signal.aborted) return undefined;
+      if (error instanceof ConsulError && error.status === 404) this.#summariesUnavailable = true;
+      this.#log.debug('the service summary cannot be read; hidden writes are found by fetching every service', { error: (error as Error).message });
+      return undefined;
+    } finally {
+      this.#summariesFetching = false;
+    }
   }
 
   #arrangeCatchUp(): void {

@@ -32,10 +32,12 @@ export interface ServiceFetcherOptions {
 /** Members a sweep fetches per round once the first load is done. */
 const sweepChunk = 32;
 /**
- * Members a background sweep fetches per round, in rounds with no marked member: one wave of the
- * usual fetch limit, so a change waits for little more than one fetch.
+ * Members a background sweep fetches per round: one wave of the usual fetch limit, and only one
+ * in a round with marked members, so a change waits for little more than its own fetch while the
+ * sweep still moves on under a steady stream of changes.
  */
 const backgroundChunk = 8;
+const backgroundChunkWithChanges = 1;
 
 /** `now`: a change went unseen. `background`: one might have (a catch-up), so changes go first. */
 export type SweepPriority = 'now' | 'background';
@@ -212,7 +214,7 @@ export class ServiceFetcher {
       this.#lastSweepAt = performance.now();
     }
     const sweep = this.#sweepQueue.length > 0;
-    const chunk = !this.#loaded ? Infinity : !this.#sweepInBackground ? sweepChunk : ids.size > 0 ? 0 : backgroundChunk;
+    const chunk = !this.#loaded ? Infinity : !this.#sweepInBackground ? sweepChunk : ids.size > 0 ? backgroundChunkWithChanges : backgroundChunk;
     for (const id of this.#sweepQueue.splice(0, chunk)) ids.add(id);
     const members = [...ids].map((id) => this.#members.get(id)).filter((member) => member !== undefined);
     this.#roundsStarted += 1;

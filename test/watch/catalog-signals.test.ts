@@ -7,7 +7,9 @@ import {
   diffChecks,
   diffNodes,
   diffServiceNames,
+  diffServiceSummaries,
   nodesInAnswer,
+  serviceSummaries,
   servicesByNode,
   type CheckRow,
 } from '../../src/watch/catalog-signals.ts';
@@ -132,4 +134,21 @@ test('checks diff: the same changes as comparing every row by key, whatever was 
     }),
     { numRuns: 500 },
   );
+});
+
+test('service summaries: a changed instance count or set of tags, and services that came or went', () => {
+  const summary = serviceSummaries(undefined);
+  const read = (entries: unknown[]) => summary.parse({ found: true, body: entries }, () => {});
+  const before = read([
+    { Name: 'a', InstanceCount: 2, Tags: ['x', 'y'] },
+    { Name: 'b', InstanceCount: 1, Tags: null },
+    { Name: 'c', InstanceCount: 3, Tags: ['z'] },
+  ]);
+  const after = read([
+    { Name: 'a', InstanceCount: 2, Tags: ['y', 'x'] },
+    { Name: 'b', InstanceCount: 2, Tags: null },
+    { Name: 'd', InstanceCount: 1, Tags: [] },
+  ]);
+  assert.deepEqual([...diffServiceSummaries(before, after)].sort(), ['b', 'c', 'd']);
+  assert.throws(() => read([{ Name: 'a', Tags: [] }]), /InstanceCount/);
 });

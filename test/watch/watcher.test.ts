@@ -237,6 +237,28 @@ test('an instance without checks, added and removed, reaches the data', async ()
   await waitForTruth(watcher, dependencies);
 });
 
+test('an instance without checks is found in the service summary and fetched before the other services', async () => {
+  const { watcher, reader } = startWatcher();
+  const dependencies = serviceDependencies();
+  watcher.retain('template', dependencies);
+  await waitForTruth(watcher, dependencies);
+  await waitFor('the summary read once', () => (reader.finished.get('/v1/internal/ui/services') ?? 0) > 0 || undefined);
+  await waitForQuietServiceReads(reader);
+  const before = serviceReads(reader);
+  // svc-59 is the last service a sweep would fetch.
+  let readsAtNotice: number | undefined;
+  watcher.onChange((dependency) => {
+    if (dependency.id === dependencies[59]!.id) readsAtNotice ??= serviceReads(reader) - before;
+  });
+
+  await register(59, 2, 'passing', false);
+  await waitFor('the unchecked instance of svc-59', () => instancesOf(watcher, dependencies[59]!).length === 3 || undefined);
+  assert.ok(readsAtNotice !== undefined && readsAtNotice < serviceCount / 2, `${readsAtNotice} service reads before svc-59's new instance`);
+  await agent.api('PUT', '/v1/catalog/deregister', { Node: nodeOf(59, 2), ServiceID: 'svc-59-2' });
+  await waitFor('svc-59 without it', () => instancesOf(watcher, dependencies[59]!).length === 2 || undefined);
+  await waitForTruth(watcher, dependencies);
+});
+
 test('a node check turning critical reaches every service on that node', async () => {
   const { watcher } = startWatcher();
   const dependencies = serviceDependencies();
