@@ -469,25 +469,35 @@ export class CatalogChangeDetector {
   /** Reads Consul's service summary and keeps it; undefined when it cannot be read. */
   async #fetchSummaries(): Promise<readonly ServiceSummaryRow[] | undefined> {
     if (this.#summariesUnavailable || this.#summariesFetching) return undefined;
+    // Without a baseline the next hidden write is found by fetching everything, and read again.
+    this.#summaries = undefined;
     this.#summariesFetching = true;
     const summaries = serviceSummaries(this.#options.dc);
     const signal = this.#abort.signal;
+    const cannotRead = (error: unknown, forGood: boolean) => {
+      this.#summariesUnavailable = forGood;
+      this.#log.debug('the service summary cannot be read; hidden writes are found by fetching every service', { error: (error as Error).message });
+      return undefined;
+    };
+    let response: Awaited<ReturnType<ConsulReader['get']>>;
     try {
-      const response = await this.#options.fetchLimit.run(() => {
+      response = await this.#options.fetchLimit.run(() => {
         signal.throwIfAborted();
         return this.#reader.get(summaries.query.path, summaries.query.params, { signal });
       });
+    } catch (error) {
+      if (signal.aborted) return undefined;
+      // An agent without the endpoint will not grow one.
+      return cannotRead(error, error instanceof ConsulError && error.status === 404);
+    } finally {
+      this.#summariesFetching = false;
+    }
+    try {
       this.#summaries = summaries.parse({ found: response.status !== 404, body: response.body }, () => {});
       return this.#summaries;
     } catch (error) {
-      // Without a baseline the next hidden write is found by fetching everything, and read again.
-      this.#summaries = undefined;
-      if (signal.aborted) return undefined;
-      if (error instanceof ConsulError && error.status === 404) this.#summariesUnavailable = true;
-      this.#log.debug('the service summary cannot be read; hidden writes are found by fetching every service', { error: (error as Error).message });
-      return undefined;
-    } finally {
-      this.#summariesFetching = false;
+      // An answer of another shape (another Consul version) will not change either.
+      return cannotRead(error, true);
     }
   }
 
