@@ -7,7 +7,8 @@
 // a 2-core VM), and a blocking loop on it would make every change wait behind it. Each answer is
 // diffed against the last one to find which services changed, and only their dependencies are
 // fetched again (ServiceFetcher). Service writes that touch no check are traced with the
-// ServicesWriteLedger and, when hidden, caught by fetching every dependency again (a sweep).
+// ServicesWriteLedger; one that went unseen is looked for in Consul's service summary (instance
+// counts and tags), and caught for sure by fetching every dependency again (a sweep).
 import { Backoff } from '../consul/backoff.ts';
 import { BlockingQuery, type ConsulReader } from '../consul/blocking-query.ts';
 import { ConsulError } from '../consul/client.ts';
