@@ -7,7 +7,7 @@
 // kept per list object and reused. Any other block renders as Handlebars renders it.
 import type { TemplateAst } from './environment.ts';
 import type { HelperSpec } from './helper-call.ts';
-import { helperName } from './template-check.ts';
+import { helperName, isHelperCall } from './template-check.ts';
 
 type Node = hbs.AST.Node;
 
@@ -79,16 +79,12 @@ function listOnlyEachSites(ast: TemplateAst, specs: ReadonlyMap<string, HelperSp
       case 'MustacheStatement':
       case 'SubExpression': {
         const statement = node as hbs.AST.MustacheStatement | hbs.AST.SubExpression;
-        const name = helperName(statement.path);
-        const isCall = statement.params.length > 0 || (statement.hash?.pairs.length ?? 0) > 0 || (name !== undefined && specs.has(name));
-        if (isCall) return pure(name) && call(statement);
+        if (isHelperCall(statement, specs)) return pure(helperName(statement.path)) && call(statement);
         return readsItemOnly(statement.path, outerParams);
       }
       case 'BlockStatement': {
         const block = node as hbs.AST.BlockStatement;
-        const name = helperName(block.path);
-        const isCall = block.params.length > 0 || (block.hash?.pairs.length ?? 0) > 0 || (name !== undefined && specs.has(name));
-        const head = isCall ? pure(name) && call(block) : readsItemOnly(block.path, outerParams);
+        const head = isHelperCall(block, specs) ? pure(helperName(block.path)) && call(block) : readsItemOnly(block.path, outerParams);
         return head && readsItemOnly(block.program, outerParams) && readsItemOnly(block.inverse, outerParams);
       }
       default:

@@ -56,19 +56,13 @@ export function checkTemplate(ast: TemplateAst, file: string, specs: ReadonlyMap
         return;
       case 'MustacheStatement': {
         const mustache = node as hbs.AST.MustacheStatement;
-        // `{{name}}` without arguments is a lookup in the data unless `name` is a helper.
-        const name = helperName(mustache.path);
-        const isCall = mustache.params.length > 0 || (mustache.hash?.pairs.length ?? 0) > 0 || (name !== undefined && specs.has(name));
-        if (isCall) checkCall(mustache, 'value');
+        if (isHelperCall(mustache, specs)) checkCall(mustache, 'value');
         visitExpressions(mustache);
         return;
       }
       case 'BlockStatement': {
         const block = node as hbs.AST.BlockStatement;
-        const name = helperName(block.path);
-        // `{{#Tags}}…{{/Tags}}` without arguments is a section over data, not a call.
-        const isCall = block.params.length > 0 || (block.hash?.pairs.length ?? 0) > 0 || (name !== undefined && specs.has(name));
-        if (isCall) checkCall(block, 'block');
+        if (isHelperCall(block, specs)) checkCall(block, 'block');
         visitExpressions(block);
         visit(block.program);
         visit(block.inverse);
@@ -113,6 +107,18 @@ export function checkTemplate(ast: TemplateAst, file: string, specs: ReadonlyMap
   };
 
   visit(ast);
+}
+
+/**
+ * Whether `{{name …}}` / `{{#name …}}` calls a helper: it has arguments, or names one. Without
+ * arguments, a name that is no helper is a lookup in the data (`{{#Tags}}…{{/Tags}}` a section).
+ */
+export function isHelperCall(
+  node: hbs.AST.MustacheStatement | hbs.AST.BlockStatement | hbs.AST.SubExpression,
+  specs: ReadonlyMap<string, HelperSpec>,
+): boolean {
+  const name = helperName(node.path);
+  return node.params.length > 0 || (node.hash?.pairs.length ?? 0) > 0 || (name !== undefined && specs.has(name));
 }
 
 /** The helper a call names: a plain identifier (or a literal); undefined for paths like `a.b`. */
