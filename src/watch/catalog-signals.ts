@@ -71,22 +71,14 @@ export function serviceSummaries(dc: string | undefined): Dependency<ServiceSumm
       rows(answer, id, (record) => {
         const count = record['InstanceCount'];
         if (typeof count !== 'number') throw new Error(`${id}: unexpected answer from Consul: expected field InstanceCount to be a number`);
-        const tags = [...stringListField(record, 'Tags', id)].sort().join('\u0000');
-        return [stringField(record, 'Name', id), `${count}\u0001${tags}`];
+        return [stringField(record, 'Name', id), `${count}\u0001${tagSetKey(stringListField(record, 'Tags', id))}`];
       }),
   };
 }
 
 /** Services whose instance count or tags differ between two summaries, or that are in only one. */
 export function diffServiceSummaries(before: readonly ServiceSummaryRow[], after: readonly ServiceSummaryRow[]): Set<string> {
-  const changed = new Set<string>();
-  const previous = new Map(before);
-  for (const [service, countAndTags] of after) {
-    if (previous.get(service) !== countAndTags) changed.add(service);
-    previous.delete(service);
-  }
-  for (const service of previous.keys()) changed.add(service);
-  return changed;
+  return changedKeys(before, after);
 }
 
 /** Every node in the datacenter: its index moves on any node write. */
@@ -161,16 +153,24 @@ export function diffNodes(before: readonly NodeRow[], after: readonly NodeRow[])
 
 /** Services that appeared, disappeared or whose set of tags changed. */
 export function diffServiceNames(before: readonly CatalogService[], after: readonly CatalogService[]): Set<string> {
+  const keyed = (services: readonly CatalogService[]) => services.map((service) => [service.Name, tagSetKey(service.Tags)] as const);
+  return changedKeys(keyed(before), keyed(after));
+}
+
+/** Consul lists a service's tags in no particular order, so only the set counts. */
+function tagSetKey(tags: readonly string[]): string {
+  return [...tags].sort().join('\u0000');
+}
+
+/** Keys whose value differs between two lists of (key, value), or that are in only one. */
+function changedKeys(before: Iterable<readonly [string, string]>, after: Iterable<readonly [string, string]>): Set<string> {
   const changed = new Set<string>();
-  // Consul lists a service's tags in no particular order, so only the set counts.
-  const tagSet = (service: CatalogService) => [...service.Tags].sort().join('\u0000');
-  const previous = new Map(before.map((service) => [service.Name, tagSet(service)]));
-  for (const service of after) {
-    const tags = previous.get(service.Name);
-    previous.delete(service.Name);
-    if (tags !== tagSet(service)) changed.add(service.Name);
+  const previous = new Map(before);
+  for (const [key, value] of after) {
+    if (previous.get(key) !== value) changed.add(key);
+    previous.delete(key);
   }
-  for (const name of previous.keys()) changed.add(name);
+  for (const key of previous.keys()) changed.add(key);
   return changed;
 }
 
