@@ -7,7 +7,6 @@
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import { startBackend, type Backend } from './support/backend.ts';
 import { runDrcon, startDrcon, type RunningDrcon } from './support/drcon.ts';
 import { runNginx, tempNginxDir } from './support/nginx.ts';
 import { freePort } from './support/ports.ts';
+import { exitWithOutput } from './support/process-end.ts';
 import { waitFor } from './support/wait.ts';
 import { ConsulClient } from '../src/consul/client.ts';
 import { Template, type RenderResult } from '../src/template/template.ts';
@@ -206,7 +206,7 @@ async function runProgram(file: string, args: string[], stdout: 'pipe' | 'ignore
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   const timer = setTimeout(() => child.kill('SIGINT'), 120_000);
-  const [code] = (await once(child, 'exit')) as [number | null];
+  const code = await exitWithOutput(child);
   clearTimeout(timer);
   return { code, output };
 }

@@ -60,7 +60,7 @@ test('SIGTERM while a command runs: drcon exits within 2 s and the command and i
 
   assert.equal(await terminateWithin2s(drcon), 0);
   await waitFor('children stopped', () => children.every((pid) => !isAlive(pid)), { timeoutMs: 1_000 });
-  assert.match(drcon.output(), /stopping.*SIGTERM/);
+  await drcon.waitForOutput(/stopping.*SIGTERM/); // output arrives through a pipe, maybe after the exit
 });
 
 test('-once: SIGTERM while its command runs ends the run unfinished (exit 1) within 2 s, the command gone', async () => {
@@ -112,7 +112,7 @@ test('-exec: a child that ignores SIGTERM is killed after the grace period; drco
   drcon.process.kill('SIGTERM');
   await waitFor('drcon exit after the 5 s grace', () => exited(drcon), { timeoutMs: 8_000 });
   assert.equal(drcon.process.exitCode, 137, 'the child was killed (128 + 9)');
-  assert.match(drcon.output(), /child did not stop; killing it/);
+  await drcon.waitForOutput(/child did not stop; killing it/); // the log line was written first, but the pipe is read later
   await waitFor('child command stopped', () => children.every((pid) => !isAlive(pid)), { timeoutMs: 1_000 });
 });
 
@@ -148,6 +148,6 @@ test('SIGHUP re-reads the templates, even an edit no file watcher saw', async ()
 
   drcon.process.kill('SIGHUP');
   await waitFor('re-read template rendered', () => readFileSync(out, 'utf8') === 'second x\n');
-  assert.match(drcon.output(), /template reloaded/);
+  await drcon.waitForOutput(/template reloaded/); // the log line was written first, but the pipe is read later
   assert.equal(exited(drcon), false, 'SIGHUP does not stop drcon');
 });

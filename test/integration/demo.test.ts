@@ -10,6 +10,7 @@ import { createConnection } from 'node:net';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../support/ports.ts';
+import { exitWithOutput } from '../support/process-end.ts';
 
 const demoScript = fileURLToPath(new URL('../../scripts/demo.ts', import.meta.url));
 
@@ -26,7 +27,7 @@ async function runDemo(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Dem
   child.stdout.on('data', (chunk) => (stdout += chunk));
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const timer = setTimeout(() => child.kill('SIGINT'), 90_000);
-  const [code] = (await once(child, 'exit')) as [number | null];
+  const code = await exitWithOutput(child);
   clearTimeout(timer);
   return { code, stdout, stderr };
 }

@@ -1,8 +1,8 @@
 // Runs the real drcon command line as a separate process, as a user would.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
+import { exitWithOutput } from './process-end.ts';
 import { waitFor } from './wait.ts';
 
 /**
@@ -31,7 +31,7 @@ export async function runDrcon(args: string[], options: DrconOptions = {}): Prom
   child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
-  const [code] = (await once(child, 'exit')) as [number | null];
+  const code = await exitWithOutput(child);
   clearTimeout(timer);
   return { code, stdout, stderr };
 }
@@ -50,7 +50,7 @@ export function startDrcon(args: string[], options: DrconOptions = {}): RunningD
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
-  const exited = once(child, 'exit') as Promise<[number | null]>;
+  const exited = exitWithOutput(child);
   return {
     process: child,
     output: () => output,
@@ -59,7 +59,7 @@ export function startDrcon(args: string[], options: DrconOptions = {}): RunningD
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      const [code] = await exited;
+      const code = await exited;
       clearTimeout(timer);
       return code;
     },
