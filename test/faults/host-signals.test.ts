@@ -40,6 +40,14 @@ function exited(drcon: RunningDrcon): boolean {
   return drcon.process.exitCode !== null || drcon.process.signalCode !== null;
 }
 
+/** drcon's live descendants, once there are at least `count`: a shell forks its commands after it starts. */
+function processesUnder(drcon: RunningDrcon, count: number, what: string): Promise<number[]> {
+  return waitFor(`${what} running under drcon`, () => {
+    const found = descendantsOf(drcon.process.pid!);
+    return found.length >= count ? found : undefined;
+  });
+}
+
 /** SIGTERM, then at most 2 s for drcon to exit (the bound of the wait is the assertion). */
 async function terminateWithin2s(drcon: RunningDrcon): Promise<number | null> {
   drcon.process.kill('SIGTERM');
@@ -51,12 +59,9 @@ test('SIGTERM while a command runs: drcon exits within 2 s and the command and i
   const source = join(dir, 'busy.hbs');
   writeFileSync(source, 'v={{key "signals/value"}}\n');
   const out = join(dir, 'busy.out');
-  const started = join(dir, 'busy.started');
   // A slow reload that starts a child of its own, as `service nginx reload` scripts do.
-  const drcon = start(['render', '-template', `${source}:${out}:echo $$ > ${started}; sleep 300 & sleep 300`]);
-  await waitFor('command running', () => existsSync(started) && readFileSync(started, 'utf8').trim() !== '');
-  const children = descendantsOf(drcon.process.pid!);
-  assert.ok(children.length >= 3, `the shell and its two sleeps run under drcon: ${children.join(' ')}`);
+  const drcon = start(['render', '-template', `${source}:${out}:sleep 300 & sleep 300`]);
+  const children = await processesUnder(drcon, 3, 'the shell and its two sleeps');
 
   assert.equal(await terminateWithin2s(drcon), 0);
   await waitFor('children stopped', () => children.every((pid) => !isAlive(pid)), { timeoutMs: 1_000 });
@@ -66,12 +71,9 @@ test('SIGTERM while a command runs: drcon exits within 2 s and the command and i
 test('-once: SIGTERM while its command runs ends the run unfinished (exit 1) within 2 s, the command gone', async () => {
   const source = join(dir, 'once.hbs');
   writeFileSync(source, 'v={{key "signals/value"}}\n');
-  const started = join(dir, 'once.started');
   // Without handling, Node would die of the signal at once and leave the command running.
-  const drcon = start(['render', '-once', '-template', `${source}:${join(dir, 'once.out')}:echo $$ > ${started}; sleep 300`]);
-  await waitFor('command running', () => existsSync(started) && readFileSync(started, 'utf8').trim() !== '');
-  const children = descendantsOf(drcon.process.pid!);
-  assert.ok(children.length >= 2, `the shell and its sleep run under drcon: ${children.join(' ')}`);
+  const drcon = start(['render', '-once', '-template', `${source}:${join(dir, 'once.out')}:sleep 300`]);
+  const children = await processesUnder(drcon, 2, 'the shell and its sleep');
 
   assert.equal(await terminateWithin2s(drcon), 1);
   await waitFor('command stopped', () => children.every((pid) => !isAlive(pid)), { timeoutMs: 1_000 });
@@ -94,8 +96,7 @@ test('-exec: SIGTERM stops the whole child command (a shell and what it started)
   writeFileSync(source, 'v={{key "signals/value"}}\n');
   const drcon = start(['render', '-template', `${source}:${join(dir, 'exec.out')}`, '-exec', 'sleep 300 & sleep 300 & wait']);
   await drcon.waitForOutput(/child started/);
-  await waitFor('shell and both sleeps running', () => descendantsOf(drcon.process.pid!).length >= 3);
-  const children = descendantsOf(drcon.process.pid!);
+  const children = await processesUnder(drcon, 3, 'the shell and both sleeps');
 
   await terminateWithin2s(drcon);
   await waitFor('child command stopped', () => children.every((pid) => !isAlive(pid)), { timeoutMs: 1_000 });
@@ -106,8 +107,7 @@ test('-exec: a child that ignores SIGTERM is killed after the grace period; drco
   writeFileSync(source, 'v={{key "signals/value"}}\n');
   const drcon = start(['render', '-template', `${source}:${join(dir, 'stubborn.out')}`, '-exec', 'trap "" TERM; sleep 300 & wait']);
   await drcon.waitForOutput(/child started/);
-  await waitFor('shell and sleep running', () => descendantsOf(drcon.process.pid!).length >= 2);
-  const children = descendantsOf(drcon.process.pid!);
+  const children = await processesUnder(drcon, 2, 'the shell and its sleep');
 
   drcon.process.kill('SIGTERM');
   await waitFor('drcon exit after the 5 s grace', () => exited(drcon), { timeoutMs: 8_000 });
