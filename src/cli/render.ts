@@ -30,6 +30,10 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
         .option('template', { type: 'string', array: true, describe: 'source:destination[:command] — repeat for several templates' })
         .option('config', { type: 'string', array: true, describe: 'consul-template config file, HCL or JSON; several merge in order, flags win' })
         .option('once', { type: 'boolean', default: false, describe: 'render once, run commands, exit (non-zero if anything failed)' })
+        .option('consul-retry-attempts', {
+          type: 'string', defaultDescription: '12',
+          describe: 'with -once: give up (exit 1) when a Consul query failed this many times in a row; 0 retries for ever. Watching never gives up',
+        })
         .option('dry', { type: 'boolean', default: false, describe: 'print rendered output to stdout; write nothing, run nothing' })
         .option('check', { type: 'string', array: true, describe: 'destination:command run after a new file is in place, before its command; on failure the old file is put back' })
         .option('exec', { type: 'string', describe: 'supervise this command: started after the first render, signalled on every change, stop signals forwarded; drcon exits with its status' })
@@ -70,6 +74,7 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
             minIntervalMs: settings.minIntervalMs,
             wait: settings.wait,
             once: settings.once,
+            retryAttempts: settings.retryAttempts,
             dry: settings.dry,
             status: status === 'off' ? undefined : { address: status, required: true },
             ...(child && lifecycle && exec !== undefined

@@ -6,10 +6,12 @@ import { watch as watchFiles } from 'chokidar';
 import { ConsulClient } from '../consul/client.ts';
 import type { Logger } from '../log/logger.ts';
 import { Watcher } from '../watch/watcher.ts';
+import { RetryBudget } from '../watch/retry-budget.ts';
 import { Template } from '../template/template.ts';
 import { Runner, type RunnerJob } from '../runner/runner.ts';
 import type { Action } from '../runner/action.ts';
 import type { ConsulClientOptions } from '../consul/types.ts';
+import type { Dependency } from '../dependency/dependency.ts';
 import type { StatusMonitor } from '../status/status-monitor.ts';
 import { startStatusServer, type StatusServer } from '../status/status-server.ts';
 import { formatStatusAddress, type StatusAddress } from '../status/status-address.ts';
@@ -32,6 +34,8 @@ export interface RunTemplatesOptions {
   minIntervalMs: number;
   wait?: { minMs: number; maxMs: number };
   once?: boolean;
+  /** With `once`: failed tries in a row of one query before the run gives up; 0 or unset: never. */
+  retryAttempts?: number;
   dry?: boolean;
   context?: object;
   /** Runs once after every pass that changed a file, after the commands (exec mode's reload signal). */
@@ -80,10 +84,20 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
     const { StatusMonitor } = await import('../status/status-monitor.ts');
     monitor = new StatusMonitor({ jobs, watches: (): number => watcher.size, nginx: options.status.nginx });
   }
+  const budget = options.once && options.retryAttempts ? new RetryBudget(options.retryAttempts) : undefined;
+  let giveUp: (reason: { dependency: Dependency; error: Error }) => void = () => {};
+  const gaveUp = new Promise<{ dependency: Dependency; error: Error }>((resolve) => (giveUp = resolve));
   const client = new ConsulClient({ logger, ...options.consul, onRequest: monitor?.onConsulRequest });
   const watcher: Watcher = new Watcher(client, {
     waitMs: options.blockingWaitMs, maxStaleMs: options.maxStaleMs, maxBlockingQueries: options.maxBlockingQueries, logger,
-    onError: monitor?.onWatchError, onRecover: monitor?.onWatchRecover,
+    onError: (dependency, error) => {
+      monitor?.onWatchError(dependency, error);
+      if (budget?.failed(dependency)) giveUp({ dependency, error });
+    },
+    onRecover: (dependency) => {
+      monitor?.onWatchRecover(dependency);
+      budget?.recovered(dependency);
+    },
   });
   const stopChangeLog = logDataChanges(watcher, logger);
   const runner = new Runner({
@@ -124,10 +138,13 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
   if (options.once) {
     // A signal ends the run unfinished (non-zero), but only after its commands are stopped:
     // Node's default handling would leave them running.
-    const outcome = await Promise.race([runner.settled(), stopSignal.then(() => undefined)]);
+    const outcome = await Promise.race([runner.settled(), stopSignal.then(() => undefined), gaveUp]);
     stopHandlingSignals();
+    if (outcome !== undefined && 'error' in outcome) {
+      logger.error(`giving up: a Consul query failed ${options.retryAttempts} times in a row`, { dependency: outcome.dependency.id, error: outcome.error.message });
+    }
     await shutdown();
-    return outcome === undefined || outcome.failed ? 1 : 0;
+    return outcome === undefined || !('failed' in outcome) || outcome.failed ? 1 : 0;
   }
 
   void runner.settled().then(() => options.onFirstRender?.());

@@ -18,6 +18,7 @@ export interface CommonArgs {
   insecureSkipVerify?: boolean;
   maxStale?: string;
   maxBlockingQueries?: string;
+  consulRetryAttempts?: string;
   consulWait?: string;
   minInterval?: string;
   wait?: string;
@@ -77,7 +78,8 @@ async function fromFlags(args: CommonArgs): Promise<PartialSettings> {
     insecureSkipVerify: args.insecureSkipVerify,
     maxStaleMs: duration(args.maxStale, '-max-stale'),
     blockingWaitMs: duration(args.consulWait, '-consul-wait'),
-    maxBlockingQueries: args.maxBlockingQueries === undefined ? undefined : wholeNumber(args.maxBlockingQueries, '-max-blocking-queries'),
+    maxBlockingQueries: args.maxBlockingQueries === undefined ? undefined : wholeNumber(args.maxBlockingQueries, '-max-blocking-queries', 1),
+    retryAttempts: args.consulRetryAttempts === undefined ? undefined : wholeNumber(args.consulRetryAttempts, '-consul-retry-attempts', 0),
     minIntervalMs: duration(args.minInterval, '-min-interval'),
     commandTimeoutMs: duration(args.commandTimeout, '-command-timeout'),
     wait: args.wait === undefined ? undefined : parseWait(args.wait, '-wait'),
@@ -90,9 +92,9 @@ async function fromFlags(args: CommonArgs): Promise<PartialSettings> {
   };
 }
 
-function wholeNumber(value: string, flag: string): number {
+function wholeNumber(value: string, flag: string, least: number): number {
   const number = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(number) || number < 1) throw new UsageError(`${flag}: expected a whole number ≥ 1, got ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(number) || number < least) throw new UsageError(`${flag}: expected a whole number ≥ ${least}, got ${JSON.stringify(value)}`);
   return number;
 }
 

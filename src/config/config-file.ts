@@ -58,7 +58,7 @@ function readSettings(read: ConfigReader, root: ConfigObject): PartialSettings {
 }
 
 function readConsul(read: ConfigReader, value: unknown): PartialSettings {
-  const consul = read.known(read.block(value, 'consul'), 'consul', ['address', 'token', 'ssl']);
+  const consul = read.known(read.block(value, 'consul'), 'consul', ['address', 'token', 'ssl', 'retry']);
   const settings: PartialSettings = {};
   let addresses = consul.address === undefined ? undefined : read.addresses(consul.address, 'consul.address');
   if (consul.token !== undefined) {
@@ -79,6 +79,12 @@ function readConsul(read: ConfigReader, value: unknown): PartialSettings {
     }
   }
   if (addresses !== undefined) settings.consulAddresses = addresses;
+  if (consul.retry !== undefined) {
+    // drcon keeps its own backoff (50 ms doubling up to 1 s): only how long to try is taken.
+    const retry = read.known(read.block(consul.retry, 'consul.retry'), 'consul.retry', ['enabled', 'attempts']);
+    if (retry.attempts !== undefined) settings.retryAttempts = read.wholeNumber(retry.attempts, 'consul.retry.attempts');
+    if (retry.enabled !== undefined && !read.boolean(retry.enabled, 'consul.retry.enabled')) settings.retryAttempts = 1;
+  }
   return settings;
 }
 

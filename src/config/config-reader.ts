@@ -76,6 +76,12 @@ export class ConfigReader {
     return value;
   }
 
+  /** A count: 0, 1, 2, … */
+  wholeNumber(value: unknown, path: string): number {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) this.fail(path, 'must be a whole number ≥ 0');
+    return value;
+  }
+
   /** One agent address or a list of them (drcon fails over between them). */
   addresses(value: unknown, path: string): string[] {
     const list = Array.isArray(value) ? value : [value];

@@ -50,6 +50,8 @@ export interface Settings {
   blockingWaitMs: number;
   /** Most blocking queries held open at once (see the watcher). */
   maxBlockingQueries: number;
+  /** Failed tries in a row of one Consul query after which a `once` run gives up; 0: never. */
+  retryAttempts: number;
   logLevel: LogLevel;
   logFormat: LogFormat;
   /** The child to supervise, from a config file; the `-exec` flags override it. */
@@ -71,6 +73,8 @@ export const defaultSettings: Readonly<Settings> = Object.freeze({
   commandTimeoutMs: 30_000,
   blockingWaitMs: 60_000,
   maxBlockingQueries: 24,
+  // consul-template's default: a script learns within seconds that Consul cannot be reached.
+  retryAttempts: 12,
   logLevel: 'info',
   logFormat: 'text',
 });

@@ -15,6 +15,7 @@ export function settingsForLog(settings: Settings, status: StatusAddress | 'off'
     templates: settings.templates.length > 0 ? settings.templates.map(describeTemplate) : undefined,
     ...extra,
     once: settings.once || undefined,
+    retryAttempts: settings.once ? settings.retryAttempts : undefined,
     dry: settings.dry || undefined,
     wait: settings.wait ? `${settings.wait.minMs}ms:${settings.wait.maxMs}ms` : 'off',
     minIntervalMs: settings.minIntervalMs,

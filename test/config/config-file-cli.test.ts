@@ -100,7 +100,7 @@ exec {
 consul {
   address = "${consul.address}"
   retry {
-    attempts = 12
+    backoff = "250ms"
   }
 }
 vault {
@@ -116,7 +116,7 @@ template {
     assert.equal(run.code, 2, run.stderr);
     assert.equal(run.stderr, [
       `drcon: ${config}: unsupported setting "vault"`,
-      `drcon: ${config}: unsupported setting "consul.retry"`,
+      `drcon: ${config}: unsupported setting "consul.retry.backoff"`,
       `drcon: ${config}: unsupported setting "template[0].perms"`,
       '',
     ].join('\n'));

@@ -176,6 +176,18 @@ describe('parseConfig: HCL', () => {
     rejectsHcl('consul {\n  ssl {\n    verify = "no"\n  }\n}', 'config.hcl: "consul.ssl.verify" must be true or false');
   });
 
+  it('reads how many tries a -once run gives a Consul query; enabled = false is one try', () => {
+    const retry = (body: string) => parseConfig(`consul {\n  retry {\n${body}\n  }\n}`, 'c.hcl');
+    assert.deepEqual(retry('attempts = 3'), { retryAttempts: 3 });
+    assert.deepEqual(retry('attempts = 0'), { retryAttempts: 0 });
+    assert.deepEqual(retry('enabled = false'), { retryAttempts: 1 });
+    assert.deepEqual(retry('enabled = true'), {});
+    assert.deepEqual(parseConfig('{"consul": {"retry": {"attempts": 5}}}', 'c.json'), { retryAttempts: 5 });
+    rejectsHcl('consul {\n  retry {\n    attempts = "3"\n  }\n}', 'config.hcl: "consul.retry.attempts" must be a whole number ≥ 0');
+    rejects('{"consul": {"retry": {"attempts": 2.5}}}', 'config.json: "consul.retry.attempts" must be a whole number ≥ 0');
+    rejects('{"consul": {"retry": {"attempts": -1}}}', 'config.json: "consul.retry.attempts" must be a whole number ≥ 0');
+  });
+
   it('treats an empty token as none, as consul-template\'s sample config does', () => {
     assert.deepEqual(parseConfig('consul {\n  address = "a:1"\n  token = ""\n}', 'c.hcl'), { consulAddresses: ['a:1'] });
   });
@@ -186,7 +198,7 @@ vault { address = "https://vault:8200" }
 reload_signal = "SIGHUP"
 consul {
   address = "127.0.0.1:8500"
-  retry { attempts = 3 }
+  retry { backoff = "1s" }
   ssl { enabled = false  cert = "c.pem" }
 }
 deduplicate { enabled = true }
@@ -206,7 +218,7 @@ template {
 `;
     // HCL 1 sorts each block's keys; the blocks are read top-level first, then in drcon's order.
     rejectsHcl(text, [
-      'deduplicate', 'reload_signal', 'syslog', 'vault', 'consul.retry', 'consul.ssl.cert',
+      'deduplicate', 'reload_signal', 'syslog', 'vault', 'consul.ssl.cert', 'consul.retry.backoff',
       'template[0].left_delimiter', 'template[0].perms', 'template[1].backup', 'exec.splay',
     ].map((name) => `config.hcl: unsupported setting "${name}"`).join('\n'));
   });
@@ -319,7 +331,7 @@ describe('parseConfig: JSON', () => {
 
   it('refuses unsupported settings by name', () => {
     rejects('{"vault": {}}', 'config.json: unsupported setting "vault"');
-    rejects('{"consul": {"retry": {}}}', 'config.json: unsupported setting "consul.retry"');
+    rejects('{"consul": {"retry": {"max_backoff": "1m"}}}', 'config.json: unsupported setting "consul.retry.max_backoff"');
     rejects('{"consul": {"address": "a", "ssl": {"enabled": true, "server_name": "x"}}}', 'config.json: unsupported setting "consul.ssl.server_name"');
     rejects(
       '{"template": [{"source": "a", "destination": "b"}, {"source": "a", "destination": "c", "perms": "0600"}]}',

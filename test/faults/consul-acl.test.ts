@@ -132,3 +132,18 @@ test('an unknown token: permission denied for every query, one line each; the ba
   assertNoToken(drcon.output(), badToken, 'the output');
   assert.throws(() => readFileSync(destination), { code: 'ENOENT' });
 });
+
+test('-once with an unknown token gives up after -consul-retry-attempts: exit 1, the denied query named, nothing written', async () => {
+  const badToken = randomUUID();
+  const destination = join(dir, 'once-denied.out');
+  const run = await runDrcon(
+    ['render', '-once', '-consul-addr', consul.address, '-consul-retry-attempts', '3', '-template', `${source}:${destination}`],
+    { env: { CONSUL_HTTP_TOKEN: badToken } },
+  );
+  assert.equal(run.code, 1, run.stderr);
+  const givenUp = run.stderr.split('\n').filter((line) => /ERROR giving up/.test(line));
+  assert.equal(givenUp.length, 1, run.stderr);
+  assert.match(givenUp[0]!, /a Consul query failed 3 times in a row .*permission denied by Consul ACLs/);
+  assertNoToken(run.stderr + run.stdout, badToken, 'the output');
+  assert.throws(() => readFileSync(destination), { code: 'ENOENT' });
+});

@@ -45,6 +45,7 @@ const cases: Case[] = [
   { args: ['render', ...target, '-min-interval', ''], message: /^-min-interval: invalid duration ""/ },
   { args: ['render', ...target, '-max-blocking-queries', '0'], message: /^-max-blocking-queries: expected a whole number ≥ 1, got "0"/ },
   { args: ['lb', '-max-blocking-queries', '2.5'], message: /^-max-blocking-queries: expected a whole number ≥ 1, got "2\.5"/ },
+  { args: ['render', ...target, '-once', '-consul-retry-attempts', 'many'], message: /^-consul-retry-attempts: expected a whole number ≥ 0, got "many"/ },
   { args: ['render', ...target, '-command-timeout', '9999999h'], message: /^-command-timeout: .*longer than the maximum/ },
   { args: ['render', ...target, '-command-timeout', '1e3s'], message: /^-command-timeout: invalid duration "1e3s"/ },
   { args: ['render', ...target, '-wait', '1s:2s:3s'], message: /^-wait: invalid wait "1s:2s:3s"/ },
