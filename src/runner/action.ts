@@ -12,11 +12,16 @@ export interface Action {
   run(): Promise<CommandResult>;
   /** Stops the runs in progress now (drcon is stopping); they resolve as failed. */
   cancel?(): void;
+  /**
+   * Gets the next run ready (a held process). Called once a pass of the runner is over, so that
+   * the cost of starting a process is never between a change and its check or command.
+   */
+  prepare?(): void;
 }
 
 export interface ShellActionOptions {
   /**
-   * After each run, start the next run's shell and hold it (held-shell.ts), so the next change
+   * When prepared, start the next run's shell and hold it (held-shell.ts), so the next change
    * runs the command sooner. For long-running drcon; a one-shot run would only waste it.
    */
   holdNext?: boolean;
@@ -38,8 +43,10 @@ export function shellAction(command: string, timeoutMs: number, logger: Logger, 
         return await superviseShell(subprocess, command, options);
       } finally {
         running.delete(controller);
-        if (holdNext && !cancelled) held = new HeldShell(command);
       }
+    },
+    prepare() {
+      if (holdNext && !cancelled && held === undefined) held = new HeldShell(command);
     },
     cancel() {
       cancelled = true;

@@ -80,6 +80,8 @@ export class Runner {
   /** Set by stop(): checks and commands in progress are stopped, and no new one starts. */
   #stopping = false;
   #outcomeListeners: ((outcome: RunOutcome) => void)[] = [];
+  /** Checks and commands run in the current pass, prepared for their next run when it is over. */
+  readonly #ranThisPass = new Set<Action>();
 
   constructor(options: RunnerOptions) {
     this.#options = options;
@@ -162,6 +164,8 @@ export class Runner {
       this.#outcomeListeners = [];
       for (const listener of listeners) listener({ ...outcome, failed: this.#failedSinceStart });
     }
+    if (!this.#stopping) for (const action of this.#ranThisPass) action.prepare?.();
+    this.#ranThisPass.clear();
     logger.trace('run done', { rendered: due.length, commands: actions.size });
     return actions.size > 0;
   }
@@ -255,6 +259,7 @@ export class Runner {
       return false;
     }
     const result = await action.run();
+    this.#ranThisPass.add(action);
     this.#options.events?.actionDone?.(action, result.ok, result.durationMs);
     if (this.#stopping && !result.ok) {
       log.warn(`${kind} stopped: drcon is stopping`);

@@ -41,6 +41,7 @@ describe('shellAction holding the next shell', () => {
     const action = shellAction('echo "${DRCON_HELD_MARK:-started-early}"', 10_000, silentLogger, { holdNext: true });
     try {
       assert.equal((await action.run()).output, 'started-early\n');
+      action.prepare?.();
       process.env.DRCON_HELD_MARK = 'started-late';
       assert.equal((await action.run()).output, 'started-early\n');
     } finally {
@@ -57,6 +58,7 @@ describe('shellAction holding the next shell', () => {
         assert.equal(result.ok, false, `run ${run}`);
         assert.match(result.output, /\b1: Syntax error/, `run ${run}`);
         assert.doesNotMatch(result.output, /never/, `run ${run}`);
+        action.prepare?.();
       }
     } finally {
       action.cancel?.();
@@ -67,7 +69,10 @@ describe('shellAction holding the next shell', () => {
     const marker = `drcon-held-marker-${process.pid}`;
     const action = shellAction(`true ${marker}`, 10_000, silentLogger, { holdNext: true });
     assert.equal((await action.run()).ok, true);
-    assert.equal(processesWith(marker).length, 1, 'one shell held after the run');
+    assert.deepEqual(processesWith(marker), [], 'nothing held before it is prepared');
+    action.prepare?.();
+    action.prepare?.();
+    assert.equal(processesWith(marker).length, 1, 'one shell held once prepared, however often');
     action.cancel?.();
     await waitFor('the held shell to exit', () => processesWith(marker).length === 0);
   });
@@ -76,6 +81,7 @@ describe('shellAction holding the next shell', () => {
     const marker = `drcon-unheld-marker-${process.pid}`;
     const action = shellAction(`true ${marker}`, 10_000, silentLogger);
     assert.equal((await action.run()).ok, true);
+    action.prepare?.();
     assert.deepEqual(processesWith(marker), []);
   });
 });
