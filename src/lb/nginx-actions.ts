@@ -3,19 +3,22 @@
 import { signalAction, type Action } from '../runner/action.ts';
 import type { ChildSupervisor } from '../child/supervisor.ts';
 import type { NginxLayout } from './layout.ts';
-import { checkNginxConfig } from './nginx-check.ts';
+import { NginxConfigCheck } from './nginx-check.ts';
 
 export function nginxCheckAction(layout: NginxLayout): Action {
+  const check = new NginxConfigCheck(layout);
   return {
     name: 'nginx -t',
     async run() {
       const started = performance.now();
-      const verdict = await checkNginxConfig(layout);
+      const verdict = await check.run();
       const durationMs = performance.now() - started;
       return verdict.ok
         ? { ok: true, timedOut: false, durationMs, output: '' }
         : { ok: false, timedOut: false, durationMs, output: verdict.error, exitCode: 1 };
     },
+    cancel: () => check.close(),
+    prepare: () => check.prepare(),
   };
 }
 
