@@ -52,6 +52,9 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
       // A one-shot run's stderr carries only what went wrong (scripts read it); a long-running one
       // starts its log with what it runs with.
       logger[settings.once ? 'debug' : 'info']('settings', settingsForLog(settings, status));
+      if (argv.consulRetryAttempts !== undefined && !settings.once) {
+        logger.warn('-consul-retry-attempts applies to -once only: a watching drcon keeps retrying and keeps its last good files');
+      }
       const shell = (command: string | undefined, timeoutMs: number | undefined) =>
         command === undefined ? undefined : shellAction(command, timeoutMs ?? settings.commandTimeoutMs, logger, { holdNext: !settings.once && !settings.dry });
 

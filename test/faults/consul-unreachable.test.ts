@@ -37,3 +37,18 @@ test('-consul-retry-attempts 0 keeps trying: the run is still waiting for Consul
     await drcon.stop();
   }
 });
+
+test('a watching drcon never gives up, even given -consul-retry-attempts, and says so at its start', async () => {
+  const address = `127.0.0.1:${await freePort()}`;
+  const source = join(dir, 'watching.hbs');
+  writeFileSync(source, 'v={{key "app/value"}}\n');
+  const drcon = startDrcon(['render', '-consul-addr', address, '-consul-retry-attempts', '2', '-log-level', 'debug', '-template', `${source}:${join(dir, 'watching.out')}`]);
+  try {
+    await drcon.waitForOutput(/Consul query failed again .*failures=3\b/, 30_000);
+    assert.equal(drcon.process.exitCode, null, 'still running');
+    assert.match(drcon.output(), /WARN +-consul-retry-attempts applies to -once only/);
+    assert.doesNotMatch(drcon.output(), /giving up/);
+  } finally {
+    await drcon.stop();
+  }
+});
