@@ -84,6 +84,7 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
     const { StatusMonitor } = await import('../status/status-monitor.ts');
     monitor = new StatusMonitor({ jobs, watches: (): number => watcher.size, nginx: options.status.nginx });
   }
+  // A one-shot run ends, unfinished, once a query has failed too often in a row (gaveUp).
   const budget = options.once && options.retryAttempts ? new RetryBudget(options.retryAttempts) : undefined;
   let giveUp: (reason: { dependency: Dependency; error: Error }) => void = () => {};
   const gaveUp = new Promise<{ dependency: Dependency; error: Error }>((resolve) => (giveUp = resolve));
@@ -144,7 +145,8 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
       logger.error(`giving up: a Consul query failed ${options.retryAttempts} times in a row`, { dependency: outcome.dependency.id, error: outcome.error.message });
     }
     await shutdown();
-    return outcome === undefined || !('failed' in outcome) || outcome.failed ? 1 : 0;
+    const finished = outcome !== undefined && 'failed' in outcome; // not stopped, not given up
+    return finished && !outcome.failed ? 0 : 1;
   }
 
   void runner.settled().then(() => options.onFirstRender?.());
