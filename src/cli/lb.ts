@@ -85,7 +85,7 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
         setStatus(
           await runTemplates({
             consul: { addresses: settings.consulAddresses, token: settings.token, caFile: settings.caFile, insecureSkipVerify: settings.insecureSkipVerify },
-            jobs: [{ source: template, destination: layout.appConfig, check: nginxCheckAction(layout), command: nginxReloadAction(nginx) }],
+            jobs: [{ source: template, destination: layout.appConfig, check: nginxCheckAction(layout, logger, settings.commandTimeoutMs), command: nginxReloadAction(nginx) }],
             logger,
             blockingWaitMs: settings.blockingWaitMs,
             maxStaleMs: settings.maxStaleMs,
