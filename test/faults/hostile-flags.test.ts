@@ -64,7 +64,13 @@ const cases: Case[] = [
   { args: ['render', '-template', 'in.hbs: '], message: /^-template "in\.hbs: ": empty destination/ },
   { args: ['render', '-template', ''], message: /^-template "": / },
   { args: ['render'], message: /^-template: at least one template is needed/ },
-  { args: ['render', ...target, '-nosuch'], message: /^Unknown argument: nosuch/ },
+  // Unknown flags, named as typed, with the nearest real flag when one is close; every command.
+  { args: ['render', ...target, '-nosuch'], message: /^unknown flag -nosuch$/ },
+  { args: ['render', ...target, '-no-such-flag'], message: /^unknown flag -no-such-flag$/ },
+  { args: ['render', ...target, '-consul-adr', '127.0.0.1:8500'], message: /^unknown flag -consul-adr \(did you mean -consul-addr\?\)$/ },
+  { args: ['render', ...target, '--tempalte=x'], message: /^unknown flag --tempalte \(did you mean -template\?\)$/ },
+  { args: ['lb', '-servce', 'web'], message: /^unknown flag -servce \(did you mean -service\?\)$/ },
+  { args: ['convert', 'in.ctmpl', '-ouptut', 'out.hbs'], message: /^unknown flag -ouptut \(did you mean -output\?\)$/ },
   { args: ['nosuchcommand'], message: /^Unknown argument: nosuchcommand/ },
   { args: [], message: /^no command given/ },
   // drcon lb.
