@@ -69,6 +69,7 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
               destination: template.destination,
               check: shell(template.check ?? checks.get(template.destination), template.commandTimeoutMs),
               command: shell(template.command, template.commandTimeoutMs),
+              wait: template.wait,
             })),
             logger,
             blockingWaitMs: settings.blockingWaitMs,

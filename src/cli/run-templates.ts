@@ -10,6 +10,7 @@ import { RetryBudget } from '../watch/retry-budget.ts';
 import { Template } from '../template/template.ts';
 import { Runner, type RunnerJob } from '../runner/runner.ts';
 import type { Action } from '../runner/action.ts';
+import type { WaitSettings } from '../config/wait.ts';
 import type { ConsulClientOptions } from '../consul/types.ts';
 import type { Dependency } from '../dependency/dependency.ts';
 import type { StatusMonitor } from '../status/status-monitor.ts';
@@ -22,6 +23,8 @@ export interface TemplateJobSpec {
   destination: string;
   check?: Action;
   command?: Action;
+  /** This template's quiescence, instead of `wait`. */
+  wait?: WaitSettings;
 }
 
 export interface RunTemplatesOptions {
@@ -32,7 +35,7 @@ export interface RunTemplatesOptions {
   maxStaleMs: number;
   maxBlockingQueries?: number;
   minIntervalMs: number;
-  wait?: { minMs: number; maxMs: number };
+  wait?: WaitSettings;
   once?: boolean;
   /** With `once`: failed tries in a row of one query before the run gives up; 0 or unset: never. */
   retryAttempts?: number;
@@ -72,7 +75,7 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
   for (const spec of options.jobs) {
     // The same source may render to several destinations: the job's name tells them apart.
     const name = options.jobs.filter((other) => other.source === spec.source).length > 1 ? `${spec.source} → ${spec.destination}` : spec.source;
-    const job = { name, template: await Template.fromFile(spec.source), destination: spec.destination, check: spec.check, command: spec.command };
+    const job = { name, template: await Template.fromFile(spec.source), destination: spec.destination, check: spec.check, command: spec.command, wait: spec.wait };
     jobs.push(job);
     sourceOf.set(job, spec.source);
   }

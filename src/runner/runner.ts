@@ -9,6 +9,8 @@ import type { Watcher } from '../watch/watcher.ts';
 import type { Action } from './action.ts';
 import { readFileIfExists, removeStaleTempFiles, writeFileAtomic } from './atomic-write.ts';
 import { RenderScheduler } from './scheduler.ts';
+import { QuietWindow } from './quiet-window.ts';
+import type { WaitSettings } from '../config/wait.ts';
 import { rm } from 'node:fs/promises';
 
 export interface RunnerJob {
@@ -19,6 +21,8 @@ export interface RunnerJob {
   /** Runs after the new file is in place and before `command`; a failure puts the old file back. */
   readonly check?: Action;
   readonly command?: Action;
+  /** This template's own quiescence, instead of the runner's `wait`. */
+  readonly wait?: WaitSettings;
 }
 
 export interface RunnerOptions {
@@ -26,7 +30,8 @@ export interface RunnerOptions {
   watcher: Watcher;
   logger: Logger;
   minIntervalMs: number;
-  wait?: { minMs: number; maxMs: number };
+  /** Quiescence of the jobs without a `wait` of their own. */
+  wait?: WaitSettings;
   /** Print rendered output instead of writing files; run nothing. */
   dry?: boolean;
   /** Runs once after every pass that changed a file, after the templates' commands (exec mode's reload). */
@@ -64,6 +69,9 @@ export class Runner {
   readonly #scheduler: RenderScheduler;
   /** Jobs to render on the next run: those whose dependencies changed since their last render. */
   readonly #dirty = new Set<RunnerJob>();
+  /** The quiet window of each job that has one, and the changed jobs it holds back until quiet. */
+  readonly #windows = new Map<RunnerJob, QuietWindow>();
+  readonly #held = new Map<QuietWindow, Set<RunnerJob>>();
   /** Dependency ids each job used or waited for in its last render. */
   readonly #uses = new Map<RunnerJob, Set<string>>();
   readonly #rendered = new Set<RunnerJob>();
@@ -85,17 +93,45 @@ export class Runner {
 
   constructor(options: RunnerOptions) {
     this.#options = options;
-    this.#scheduler = new RenderScheduler({ minIntervalMs: options.minIntervalMs, wait: options.wait }, () => this.#run());
+    this.#scheduler = new RenderScheduler({ minIntervalMs: options.minIntervalMs }, () => this.#run());
+    // The jobs that follow the global wait share one window: a burst renders all of them at once.
+    const shared = options.wait && this.#newWindow(options.wait);
+    for (const job of options.jobs) {
+      const window = job.wait ? this.#newWindow(job.wait) : shared;
+      if (window) this.#windows.set(job, window);
+    }
     this.#unsubscribe = options.watcher.onChange((dependency) => {
-      let any = false;
-      for (const job of options.jobs) {
-        if (this.#uses.get(job)?.has(dependency.id)) {
-          this.#dirty.add(job);
-          any = true;
-        }
-      }
-      if (any) this.#scheduler.trigger();
+      this.#markChanged(options.jobs.filter((job) => this.#uses.get(job)?.has(dependency.id)));
     });
+  }
+
+  #newWindow(wait: WaitSettings): QuietWindow {
+    const window = new QuietWindow(wait, () => {
+      const held = this.#held.get(window)!;
+      for (const job of held) this.#dirty.add(job);
+      held.clear();
+      this.#scheduler.trigger();
+    });
+    this.#held.set(window, new Set());
+    return window;
+  }
+
+  /** These jobs need rendering: now, or once their quiet window is quiet. */
+  #markChanged(jobs: Iterable<RunnerJob>): void {
+    let due = false;
+    const windows = new Set<QuietWindow>();
+    for (const job of jobs) {
+      const window = this.#windows.get(job);
+      if (window === undefined) {
+        this.#dirty.add(job);
+        due = true;
+      } else {
+        this.#held.get(window)!.add(job);
+        windows.add(window);
+      }
+    }
+    for (const window of windows) window.trigger();
+    if (due) this.#scheduler.trigger();
   }
 
   /** Renders everything once now; later changes render by themselves. */
@@ -105,8 +141,7 @@ export class Runner {
 
   /** Marks every job for re-rendering (SIGHUP, an edited template). */
   invalidate(jobs: Iterable<RunnerJob> = this.#options.jobs): void {
-    for (const job of jobs) this.#dirty.add(job);
-    this.#scheduler.trigger();
+    this.#markChanged(jobs);
   }
 
   get lastOutcome(): RunOutcome {
@@ -125,6 +160,7 @@ export class Runner {
   async stop(): Promise<void> {
     this.#unsubscribe();
     this.#stopping = true;
+    for (const window of this.#held.keys()) window.stop();
     this.#scheduler.stop();
     // A reload that hangs (up to its timeout) must not hold up drcon's exit.
     for (const job of this.#options.jobs) {

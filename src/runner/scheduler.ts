@@ -2,8 +2,8 @@
 // render cause exactly one more render after it (never two at a time, and the latest state is
 // always rendered); after a render that ran a command (its `run` resolved to true), the next one
 // starts at least `minIntervalMs` after it, so a burst costs few commands. Renders that ran no
-// command are not paced: a template discovering its dependencies pass by pass stays fast. With `wait`, a burst
-// renders once no change came for `wait.minMs`, or `wait.maxMs` after its first change at the latest.
+// command are not paced: a template discovering its dependencies pass by pass stays fast. Quiescence
+// (`wait`) comes before: the runner triggers once a template's window is quiet (quiet-window.ts).
 
 export interface SchedulerClock {
   now(): number;
@@ -13,14 +13,13 @@ export interface SchedulerClock {
 
 export interface SchedulerOptions {
   minIntervalMs: number;
-  wait?: { minMs: number; maxMs: number } | undefined;
   /** Time source and timers; the real ones unless a test injects its own. */
   clock?: SchedulerClock;
   /** Receives a rejection of `run`, which should handle its own errors; the scheduler goes on. */
   onError?: (error: unknown) => void;
 }
 
-const realClock: SchedulerClock = {
+export const realClock: SchedulerClock = {
   now: () => performance.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
@@ -28,28 +27,23 @@ const realClock: SchedulerClock = {
 
 export class RenderScheduler {
   readonly #minIntervalMs: number;
-  readonly #wait: { minMs: number; maxMs: number } | undefined;
   readonly #clock: SchedulerClock;
   readonly #onError: (error: unknown) => void;
   readonly #run: () => Promise<boolean | void>;
 
   #stopped = false;
   #running = false;
-  /** A change is waiting to be rendered (its quiet period, if any, is over). */
+  /** A change is waiting to be rendered. */
   #due = false;
   /** A start is arranged: a microtask or the interval timer. */
   #startArranged = false;
   #intervalTimer: unknown;
-  #quietTimer: unknown;
-  /** When the first change of the burst now waiting for quiet came. */
-  #burstStartedAt: number | undefined;
   /** When the last render that ran a command started. */
   #lastPacedStartAt: number | undefined;
   #idleWaiters: (() => void)[] = [];
 
   constructor(options: SchedulerOptions, run: () => Promise<boolean | void>) {
     this.#minIntervalMs = options.minIntervalMs;
-    this.#wait = options.wait;
     this.#clock = options.clock ?? realClock;
     this.#onError = options.onError ?? (() => {});
     this.#run = run;
@@ -58,25 +52,17 @@ export class RenderScheduler {
   /** Something changed: a render must follow. */
   trigger(): void {
     if (this.#stopped) return;
-    if (this.#wait === undefined) return this.#markDue();
-    const now = this.#clock.now();
-    this.#burstStartedAt ??= now;
-    const at = Math.min(now + this.#wait.minMs, this.#burstStartedAt + this.#wait.maxMs);
-    if (this.#quietTimer !== undefined) this.#clock.clearTimeout(this.#quietTimer);
-    this.#quietTimer = this.#clock.setTimeout(() => {
-      this.#quietTimer = undefined;
-      this.#burstStartedAt = undefined;
-      this.#markDue();
-    }, at - now);
+    this.#due = true;
+    // While a render runs, the change is picked up when it ends (one more render, not two).
+    if (!this.#running) this.#arrangeStart();
   }
 
   /** No render starts after this; one in progress finishes (see whenIdle). */
   stop(): void {
     this.#stopped = true;
     this.#due = false;
-    if (this.#quietTimer !== undefined) this.#clock.clearTimeout(this.#quietTimer);
     if (this.#intervalTimer !== undefined) this.#clock.clearTimeout(this.#intervalTimer);
-    this.#quietTimer = this.#intervalTimer = this.#burstStartedAt = undefined;
+    this.#intervalTimer = undefined;
     this.#startArranged = false;
     this.#settleIdle();
   }
@@ -88,13 +74,7 @@ export class RenderScheduler {
   }
 
   #isIdle(): boolean {
-    return !this.#running && !this.#due && this.#quietTimer === undefined;
-  }
-
-  #markDue(): void {
-    this.#due = true;
-    // While a render runs, the change is picked up when it ends (one more render, not two).
-    if (!this.#running) this.#arrangeStart();
+    return !this.#running && !this.#due;
   }
 
   #arrangeStart(): void {

@@ -1,12 +1,13 @@
 // -config end to end: the real drcon command line against a real Consul dev agent, with
 // consul-template HCL and JSON config files.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startConsul, type ConsulAgent } from '../support/consul.ts';
-import { runDrcon } from '../support/drcon.ts';
+import { runDrcon, startDrcon } from '../support/drcon.ts';
+import { waitFor } from '../support/wait.ts';
 import { freePort } from '../support/ports.ts';
 
 describe('drcon -config', () => {
@@ -135,5 +136,35 @@ template {
     const run = await runDrcon(['lb', '-config', config, '-dir', join(dir, 'nginx')]);
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, /^drcon: -config: drcon lb renders its own template; remove the "template" blocks/);
+  });
+
+  it('a template\'s own wait overrides the global one, for that template only', async () => {
+    await consul.putKey('app/waited', 'one');
+    const source = file('waited.hbs', 'v={{key "app/waited"}}\n');
+    const own = join(dir, 'own-wait.out');
+    const global = join(dir, 'global-wait.out');
+    // The global wait is an hour: only the template with a short wait of its own renders.
+    const config = file('waits.hcl', `
+consul { address = "${consul.address}" }
+wait { min = "1h" }
+template {
+  source      = "${source}"
+  destination = "${global}"
+}
+template {
+  source      = "${source}"
+  destination = "${own}"
+  wait        = "20ms"
+}
+`);
+    const drcon = startDrcon(['render', '-config', config]);
+    try {
+      await waitFor('the template with its own wait', () => existsSync(own) && read(own) === 'v=one\n');
+      await consul.putKey('app/waited', 'two');
+      await waitFor('its render of the change', () => read(own) === 'v=two\n');
+      assert.equal(existsSync(global), false, drcon.output());
+    } finally {
+      await drcon.stop();
+    }
   });
 });

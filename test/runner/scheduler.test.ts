@@ -99,42 +99,6 @@ describe('RenderScheduler', () => {
     assert.deepEqual(starts, [0, 300]);
   });
 
-  describe('with wait (quiescence)', () => {
-    it('runs once no change came for min', async () => {
-      const { clock, change, starts } = setup({ minIntervalMs: 0, wait: { minMs: 100, maxMs: 400 } });
-      change();
-      await clock.advanceTo(50);
-      change();
-      await clock.advanceTo(120);
-      change();
-      await clock.advanceTo(219);
-      assert.deepEqual(starts, []);
-      await clock.advanceTo(1000);
-      assert.deepEqual(starts, [220]);
-    });
-
-    it('runs at the latest max after the first change of a burst', async () => {
-      const { clock, change, starts, seen, state } = setup({ minIntervalMs: 0, wait: { minMs: 100, maxMs: 400 } });
-      for (let t = 0; t <= 600; t += 50) {
-        await clock.advanceTo(t);
-        change();
-      }
-      await clock.advanceTo(2000);
-      // 400: max after the burst began at 0; the next burst began at 400 and went quiet at 600.
-      assert.deepEqual(starts, [400, 700]);
-      assert.equal(seen.at(-1), state());
-    });
-
-    it('keeps minIntervalMs between runs as well', async () => {
-      const { clock, change, starts } = setup({ minIntervalMs: 500, wait: { minMs: 100, maxMs: 100 } });
-      change();
-      await clock.advanceTo(150);
-      change();
-      await clock.advanceTo(2000);
-      assert.deepEqual(starts, [100, 600]);
-    });
-  });
-
   it('whenIdle resolves only after the follow-up run has finished', async () => {
     const { clock, change, scheduler, starts } = setup({ minIntervalMs: 200 }, 50);
     change();
@@ -157,7 +121,7 @@ describe('RenderScheduler', () => {
   });
 
   it('stop lets the current run finish and starts no other', async () => {
-    const { clock, change, scheduler, starts } = setup({ minIntervalMs: 0, wait: undefined }, 50);
+    const { clock, change, scheduler, starts } = setup({ minIntervalMs: 0 }, 50);
     change();
     await settle();
     change(); // would cause a follow-up run
@@ -171,15 +135,6 @@ describe('RenderScheduler', () => {
     await clock.advance(1000);
     assert.equal(idle, true);
     assert.deepEqual(starts, [0]);
-  });
-
-  it('stop cancels a run waiting for quiet', async () => {
-    const { clock, change, scheduler, starts } = setup({ minIntervalMs: 0, wait: { minMs: 100, maxMs: 100 } });
-    change();
-    scheduler.stop();
-    await scheduler.whenIdle();
-    await clock.advance(1000);
-    assert.deepEqual(starts, []);
   });
 
   it('reports a failed run and goes on', async () => {
