@@ -11,8 +11,14 @@ export function withConsulFlags<T>(yargs: Argv<T>) {
       describe: 'Consul agent address (host:port or http(s)://host:port); repeat for failover [env CONSUL_HTTP_ADDR]',
     })
     .option('token-file', { type: 'string', describe: 'file holding the ACL token [env CONSUL_HTTP_TOKEN holds the token itself]' })
-    .option('ca-file', { type: 'string', describe: 'CA bundle to verify an https agent [env CONSUL_CACERT]' })
+    .option('consul-token', { type: 'string', describe: 'the ACL token itself (visible in ps: prefer -token-file or CONSUL_HTTP_TOKEN)' })
+    .option('ca-file', { type: 'string', alias: 'consul-ssl-ca-cert', describe: 'CA bundle to verify an https agent [env CONSUL_CACERT]' })
+    .option('ca-path', { type: 'string', alias: 'consul-ssl-ca-path', describe: 'directory of CA certificates to verify an https agent [env CONSUL_CAPATH]' })
+    .option('client-cert', { type: 'string', alias: 'consul-ssl-cert', describe: 'client certificate (PEM) for an agent that verifies its clients [env CONSUL_CLIENT_CERT]' })
+    .option('client-key', { type: 'string', alias: 'consul-ssl-key', describe: 'key of -client-cert (PEM) [env CONSUL_CLIENT_KEY]' })
+    .option('tls-server-name', { type: 'string', alias: 'consul-ssl-server-name', describe: 'name the agent\'s certificate must be valid for [env CONSUL_TLS_SERVER_NAME]' })
     .option('insecure-skip-verify', { type: 'boolean', describe: 'do not verify the agent\'s TLS certificate (unsafe)' })
+    .option('consul-ssl-verify', { type: 'boolean', defaultDescription: 'true', describe: 'consul-template\'s spelling: false is -insecure-skip-verify' })
     .option('max-stale', { type: 'string', defaultDescription: '2s', describe: 'longest staleness accepted from a stale read before asking the leader' })
     .option('max-blocking-queries', {
       type: 'string', defaultDescription: '24',

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withConsulFlags, withStatusFlag } from './common-flags.ts';
-import { resolveSettings, type CommonArgs } from './settings-from-flags.ts';
+import { consulClientOptions, resolveSettings, type CommonArgs } from './settings-from-flags.ts';
 import { runTemplates } from './run-templates.ts';
 import { UsageError } from './usage-error.ts';
 import { createLogger } from '../log/logger.ts';
@@ -84,7 +84,7 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
       try {
         setStatus(
           await runTemplates({
-            consul: { addresses: settings.consulAddresses, token: settings.token, caFile: settings.caFile, insecureSkipVerify: settings.insecureSkipVerify },
+            consul: consulClientOptions(settings),
             jobs: [{ source: template, destination: layout.appConfig, check: nginxCheckAction(layout, logger, settings.commandTimeoutMs), command: nginxReloadAction(nginx) }],
             logger,
             blockingWaitMs: settings.blockingWaitMs,

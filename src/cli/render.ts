@@ -1,7 +1,7 @@
 // `drcon render`: consul-template's command line, rendering Handlebars templates from Consul.
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { withConsulFlags, withStatusFlag } from './common-flags.ts';
-import { resolveSettings, type CommonArgs } from './settings-from-flags.ts';
+import { consulClientOptions, resolveSettings, type CommonArgs } from './settings-from-flags.ts';
 import { runTemplates } from './run-templates.ts';
 import { createLogger } from '../log/logger.ts';
 import { shellAction } from '../runner/action.ts';
@@ -63,7 +63,7 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
       try {
         setStatus(
           await runTemplates({
-            consul: { addresses: settings.consulAddresses, token: settings.token, caFile: settings.caFile, insecureSkipVerify: settings.insecureSkipVerify },
+            consul: consulClientOptions(settings),
             jobs: settings.templates.map((template) => ({
               source: template.source,
               destination: template.destination,

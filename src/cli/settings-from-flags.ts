@@ -8,14 +8,22 @@ import { loadConfigFile } from '../config/config-file.ts';
 import { mergeSettings, type Settings, type PartialSettings } from '../config/settings.ts';
 import type { LogFormat, LogLevel } from '../log/logger.ts';
 import { parseConsulAddress } from '../consul/address.ts';
+import { tlsConnectOptions } from '../consul/tls.ts';
+import type { ConsulClientOptions } from '../consul/types.ts';
 import { UsageError } from './usage-error.ts';
 import { parseStatusAddress } from '../status/status-address.ts';
 
 export interface CommonArgs {
   consulAddr?: string[];
   tokenFile?: string;
+  consulToken?: string;
   caFile?: string;
+  caPath?: string;
+  clientCert?: string;
+  clientKey?: string;
+  tlsServerName?: string;
   insecureSkipVerify?: boolean;
+  consulSslVerify?: boolean;
   maxStale?: string;
   maxBlockingQueries?: string;
   consulRetryAttempts?: string;
@@ -37,8 +45,7 @@ export async function resolveSettings(args: CommonArgs, env: NodeJS.ProcessEnv =
     const files: PartialSettings[] = [];
     for (const file of args.config ?? []) files.push(await loadConfigFile(file));
     const settings = mergeSettings(fromEnvironment(env), ...files, await fromFlags(args));
-    // Read now, so that a wrong path is a usage error like any other, not a failure at the first request.
-    if (settings.caFile !== undefined) await readCaFile(settings.caFile);
+    await checkTlsFiles(settings);
     return settings;
   } catch (error) {
     throw error instanceof UsageError ? error : new UsageError((error as Error).message);
@@ -58,6 +65,10 @@ function fromEnvironment(env: NodeJS.ProcessEnv): PartialSettings {
     consulAddresses: addresses?.length ? addresses : undefined,
     token: env.CONSUL_HTTP_TOKEN || undefined,
     caFile: env.CONSUL_CACERT || undefined,
+    caPath: env.CONSUL_CAPATH || undefined,
+    clientCert: env.CONSUL_CLIENT_CERT || undefined,
+    clientKey: env.CONSUL_CLIENT_KEY || undefined,
+    tlsServerName: env.CONSUL_TLS_SERVER_NAME || undefined,
     statusAddress: env.STATUS_ADDR ? parseStatusAddress(env.STATUS_ADDR, 'STATUS_ADDR') : undefined,
   };
 }
@@ -73,9 +84,13 @@ async function fromFlags(args: CommonArgs): Promise<PartialSettings> {
   }
   return {
     consulAddresses: args.consulAddr?.length ? args.consulAddr : undefined,
-    token: args.tokenFile ? await readToken(args.tokenFile) : undefined,
+    token: await tokenFromFlags(args),
     caFile: args.caFile,
-    insecureSkipVerify: args.insecureSkipVerify,
+    caPath: args.caPath,
+    clientCert: args.clientCert,
+    clientKey: args.clientKey,
+    tlsServerName: args.tlsServerName,
+    insecureSkipVerify: args.insecureSkipVerify || (args.consulSslVerify === false ? true : undefined),
     maxStaleMs: duration(args.maxStale, '-max-stale'),
     blockingWaitMs: duration(args.consulWait, '-consul-wait'),
     maxBlockingQueries: args.maxBlockingQueries === undefined ? undefined : wholeNumber(args.maxBlockingQueries, '-max-blocking-queries', 1),
@@ -98,12 +113,45 @@ function wholeNumber(value: string, flag: string, least: number): number {
   return number;
 }
 
-async function readCaFile(file: string): Promise<void> {
-  try {
-    await readFile(file);
-  } catch (error) {
-    throw new UsageError(`-ca-file: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+/** The TLS files, read now: a wrong path is a usage error like any other, not a failure at the first request. */
+async function checkTlsFiles(settings: Settings): Promise<void> {
+  if (settings.clientCert !== undefined && settings.clientKey === undefined) throw new UsageError('-client-cert: needs -client-key as well');
+  if (settings.clientKey !== undefined && settings.clientCert === undefined) throw new UsageError('-client-key: needs -client-cert as well');
+  const files: [string | undefined, string][] = [[settings.caFile, '-ca-file'], [settings.clientCert, '-client-cert'], [settings.clientKey, '-client-key']];
+  for (const [file, flag] of files) {
+    if (file === undefined) continue;
+    try {
+      await readFile(file);
+    } catch (error) {
+      throw new UsageError(`${flag}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
   }
+  if (settings.caPath === undefined) return;
+  try {
+    tlsConnectOptions({ caPath: settings.caPath });
+  } catch (error) {
+    throw new UsageError(`-ca-path: ${(error as Error).message}`);
+  }
+}
+
+/** What the Consul client is told: the agents, the token and TLS. */
+export function consulClientOptions(settings: Settings): ConsulClientOptions {
+  return {
+    addresses: settings.consulAddresses,
+    token: settings.token,
+    caFile: settings.caFile,
+    caPath: settings.caPath,
+    certFile: settings.clientCert,
+    keyFile: settings.clientKey,
+    serverName: settings.tlsServerName,
+    insecureSkipVerify: settings.insecureSkipVerify,
+  };
+}
+
+async function tokenFromFlags(args: CommonArgs): Promise<string | undefined> {
+  if (args.consulToken !== undefined && args.tokenFile !== undefined) throw new UsageError('-consul-token: give the token or -token-file, not both');
+  if (args.consulToken !== undefined) return args.consulToken.trim() || undefined;
+  return args.tokenFile ? await readToken(args.tokenFile) : undefined;
 }
 
 async function readToken(file: string): Promise<string> {

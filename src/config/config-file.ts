@@ -67,9 +67,13 @@ function readConsul(read: ConfigReader, value: unknown): PartialSettings {
     if (token !== '') settings.token = token;
   }
   if (consul.ssl !== undefined) {
-    const ssl = read.known(read.block(consul.ssl, 'consul.ssl'), 'consul.ssl', ['enabled', 'verify', 'ca_cert']);
+    const ssl = read.known(read.block(consul.ssl, 'consul.ssl'), 'consul.ssl', ['enabled', 'verify', 'ca_cert', 'ca_path', 'cert', 'key', 'server_name']);
     if (ssl.verify !== undefined) settings.insecureSkipVerify = !read.boolean(ssl.verify, 'consul.ssl.verify');
     if (ssl.ca_cert !== undefined) settings.caFile = read.nonEmpty(ssl.ca_cert, 'consul.ssl.ca_cert');
+    if (ssl.ca_path !== undefined) settings.caPath = read.nonEmpty(ssl.ca_path, 'consul.ssl.ca_path');
+    if (ssl.cert !== undefined) settings.clientCert = read.nonEmpty(ssl.cert, 'consul.ssl.cert');
+    if (ssl.key !== undefined) settings.clientKey = read.nonEmpty(ssl.key, 'consul.ssl.key');
+    if (ssl.server_name !== undefined) settings.tlsServerName = read.nonEmpty(ssl.server_name, 'consul.ssl.server_name');
     // As in consul-template, any SSL setting turns TLS on unless "enabled" says otherwise. drcon
     // takes TLS from the address's scheme, so the addresses of this file become https ones.
     const enabled = ssl.enabled === undefined ? Object.keys(ssl).length > 0 : read.boolean(ssl.enabled, 'consul.ssl.enabled');

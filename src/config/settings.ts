@@ -32,6 +32,13 @@ export interface Settings {
   token?: string;
   tokenFile?: string;
   caFile?: string;
+  /** A directory of CA certificates. */
+  caPath?: string;
+  /** Client certificate and key (PEM files) for an agent with verify_incoming. */
+  clientCert?: string;
+  clientKey?: string;
+  /** The name the agent's certificate must be valid for, when not the address's host. */
+  tlsServerName?: string;
   /** Skip TLS verification of the agent (only when asked for explicitly). */
   insecureSkipVerify?: boolean;
   templates: TemplateSettings[];

@@ -1,8 +1,8 @@
 // The HTTP client for a Consul agent's API: GET only, JSON answers, blocking-query parameters,
 // the ACL token in a header, TLS, and failover between several agent addresses.
-import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 import { parseConsulAddress } from './address.ts';
+import { tlsConnectOptions } from './tls.ts';
 import type { ConsulClientOptions, ConsulGetOptions, ConsulRequestInfo, ConsulResponse } from './types.ts';
 
 const defaultRequestTimeoutMs = 10_000;
@@ -33,6 +33,7 @@ export class ConsulClient {
   readonly #token: string | undefined;
   readonly #requestTimeoutMs: number;
   readonly #onRequest: ((info: ConsulRequestInfo) => void) | undefined;
+  readonly #hasClientCertificate: boolean;
   /** The address requests go to; moves on only when a request there fails to connect. */
   #current = 0;
 
@@ -43,9 +44,9 @@ export class ConsulClient {
     this.#requestTimeoutMs = options.requestTimeoutMs ?? defaultRequestTimeoutMs;
     this.#onRequest = options.onRequest;
 
-    const ca = options.caFile === undefined ? undefined : readCa(options.caFile);
-    const rejectUnauthorized = options.insecureSkipVerify !== true;
-    if (!rejectUnauthorized && this.#origins.some((origin) => origin.startsWith('https:'))) {
+    const connect = tlsConnectOptions(options);
+    this.#hasClientCertificate = connect.cert !== undefined;
+    if (!connect.rejectUnauthorized && this.#origins.some((origin) => origin.startsWith('https:'))) {
       options.logger?.warn('TLS certificate verification of the Consul agent is disabled');
     }
     // Every blocking query holds its connection for up to the whole wait, so the pool must open
@@ -55,7 +56,7 @@ export class ConsulClient {
     // count (requests beyond it wait for a free connection).
     const connections = options.maxConnections ?? null;
     this.#pools = this.#origins.map(
-      (origin) => new Pool(origin, { connections, pipelining: 1, connect: { ca, rejectUnauthorized } }),
+      (origin) => new Pool(origin, { connections, pipelining: 1, connect }),
     );
   }
 
@@ -100,7 +101,7 @@ export class ConsulClient {
       if (options.signal?.aborted) throw options.signal.reason ?? error;
       this.#failOver(slot);
       this.#onRequest?.({ endpoint, status: 'error' });
-      const reason = timeout.aborted ? `no answer within ${timeoutMs} ms` : describeConnectFailure(error);
+      const reason = timeout.aborted ? `no answer within ${timeoutMs} ms` : describeConnectFailure(error, origin.startsWith('https:') && !this.#hasClientCertificate);
       throw new Error(`GET ${path}: cannot reach Consul at ${origin}: ${reason}`, { cause: error });
     }
     this.#onRequest?.({ endpoint, status });
@@ -198,14 +199,6 @@ function wholeNumber(text: string | undefined): number | undefined {
   return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
 }
 
-function readCa(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new Error(`cannot read Consul CA file ${JSON.stringify(file)}: ${describe(error)}`);
-  }
-}
-
 function oneLine(text: string): string {
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length > 300 ? line.slice(0, 300) + '…' : line;
@@ -221,12 +214,19 @@ const untrustedCertificate = new Set([
   'CERT_UNTRUSTED',
 ]);
 
-/** Why a request got no answer; an untrusted certificate says how to trust it (not Node's own hint). */
-function describeConnectFailure(error: unknown): string {
+/**
+ * Why a request got no answer; an untrusted certificate says how to trust it (not Node's own hint).
+ * An agent with verify_incoming closes the connection of a client without a certificate, which
+ * undici sees only as "other side closed": over https without a client certificate, that says so.
+ */
+function describeConnectFailure(error: unknown, withoutClientCertificate: boolean): string {
   const code = (error as { code?: unknown } | undefined)?.code;
   if (typeof code === 'string' && untrustedCertificate.has(code)) {
     const reason = describe(error).split(';')[0];
     return `the agent's TLS certificate is not trusted: ${reason} (give its CA with -ca-file or CONSUL_CACERT)`;
+  }
+  if (code === 'UND_ERR_SOCKET' && withoutClientCertificate) {
+    return `${describe(error)} (an agent that verifies its clients asks for a client certificate: give -client-cert and -client-key)`;
   }
   return describe(error);
 }

@@ -1,15 +1,12 @@
 // The boundary between the Consul client and the code that watches queries.
 import type { Logger } from '../log/logger.ts';
+import type { ConsulTlsOptions } from './tls.ts';
 
-export interface ConsulClientOptions {
+export interface ConsulClientOptions extends ConsulTlsOptions {
   /** One or more agent addresses ("host:port", "http://…", "https://…"); failover moves along them. */
   addresses: string[];
   /** ACL token: sent only in the X-Consul-Token header, never in a URL or a log line. */
   token?: string;
-  /** CA bundle (PEM file) to verify an https agent. */
-  caFile?: string;
-  /** Skip TLS verification (only when asked for explicitly; logged as a warning). */
-  insecureSkipVerify?: boolean;
   /** Timeout of a request without an index (a blocking one gets its wait plus a margin). Default 10 s. */
   requestTimeoutMs?: number;
   /**

@@ -172,6 +172,9 @@ describe('parseConfig: HCL', () => {
     assert.deepEqual(tls('enabled = false\nca_cert = "ca.pem"'), { consulAddresses: ['c:8501'], caFile: 'ca.pem' });
     assert.deepEqual(tls('ca_cert = "ca.pem"', 'https://c'), { consulAddresses: ['https://c'], caFile: 'ca.pem' });
     assert.deepEqual(tls(''), { consulAddresses: ['c:8501'] }); // an empty block sets nothing
+    assert.deepEqual(tls('cert = "c.pem"\nkey = "k.pem"\nca_path = "/etc/ca.d"\nserver_name = "consul.internal"'), {
+      consulAddresses: ['https://c:8501'], clientCert: 'c.pem', clientKey: 'k.pem', caPath: '/etc/ca.d', tlsServerName: 'consul.internal',
+    });
     rejectsHcl('consul {\n  ssl {\n    enabled = true\n  }\n}', 'config.hcl: "consul.ssl" turns TLS on, which needs "consul.address" in the same file');
     rejectsHcl('consul {\n  ssl {\n    verify = "no"\n  }\n}', 'config.hcl: "consul.ssl.verify" must be true or false');
   });
@@ -199,7 +202,7 @@ reload_signal = "SIGHUP"
 consul {
   address = "127.0.0.1:8500"
   retry { backoff = "1s" }
-  ssl { enabled = false  cert = "c.pem" }
+  auth { enabled = true }
 }
 deduplicate { enabled = true }
 syslog { enabled = true }
@@ -218,7 +221,7 @@ template {
 `;
     // HCL 1 sorts each block's keys; the blocks are read top-level first, then in drcon's order.
     rejectsHcl(text, [
-      'deduplicate', 'reload_signal', 'syslog', 'vault', 'consul.ssl.cert', 'consul.retry.backoff',
+      'deduplicate', 'reload_signal', 'syslog', 'vault', 'consul.auth', 'consul.retry.backoff',
       'template[0].left_delimiter', 'template[0].perms', 'template[1].backup', 'exec.splay',
     ].map((name) => `config.hcl: unsupported setting "${name}"`).join('\n'));
   });
@@ -332,7 +335,7 @@ describe('parseConfig: JSON', () => {
   it('refuses unsupported settings by name', () => {
     rejects('{"vault": {}}', 'config.json: unsupported setting "vault"');
     rejects('{"consul": {"retry": {"max_backoff": "1m"}}}', 'config.json: unsupported setting "consul.retry.max_backoff"');
-    rejects('{"consul": {"address": "a", "ssl": {"enabled": true, "server_name": "x"}}}', 'config.json: unsupported setting "consul.ssl.server_name"');
+    rejects('{"consul": {"address": "a", "transport": {"dial_keep_alive": "5s"}}}', 'config.json: unsupported setting "consul.transport"');
     rejects(
       '{"template": [{"source": "a", "destination": "b"}, {"source": "a", "destination": "c", "perms": "0600"}]}',
       'config.json: unsupported setting "template[1].perms"',
