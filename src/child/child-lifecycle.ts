@@ -6,31 +6,52 @@ import type { Logger } from '../log/logger.ts';
 import type { ChildStartOptions, ChildSupervisor } from './supervisor.ts';
 
 const stopSignals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGQUIT'];
-/** After a stop signal, how long the child may take before it is killed: drcon must stop. */
-const stopGraceMs = 5_000;
+/** After the last polite signal, how long the child may take before it is killed: drcon must stop. */
+const killGraceMs = 5_000;
+
+/** How a stop signal drcon receives is passed on to the child. */
+export interface StopPolicy {
+  /** The signal the child gets for each stop signal drcon gets; unlisted ones go on as they came. */
+  signalFor?: Partial<Record<NodeJS.Signals, NodeJS.Signals>>;
+  /** How long the child may take to stop after that signal (default 5 s). */
+  timeoutMs?: number;
+  /**
+   * Sent when the timeout passed (default SIGKILL). Any other signal gets another 5 s before
+   * SIGKILL: Nginx's graceful stop (SIGQUIT) is followed by its fast one (SIGTERM).
+   */
+  then?: NodeJS.Signals;
+}
 
 export class ChildLifecycle {
   /** Resolves to drcon's exit status: the child's, or 0 when stopped before it ran. */
   readonly stopped: Promise<number>;
   readonly #supervisor: ChildSupervisor;
   readonly #logger: Logger;
+  readonly #policy: StopPolicy;
   #stop: (status: number) => void = () => {};
   #killTimer: NodeJS.Timeout | undefined;
-  readonly #onSignal = (signal: NodeJS.Signals): void => {
-    this.#logger.info('stopping', { signal });
+  readonly #onSignal = (received: NodeJS.Signals): void => {
+    const signal = this.#policy.signalFor?.[received] ?? received;
+    this.#logger.info('stopping', { signal: received, ...(signal === received ? {} : { child: signal }) });
     if (!this.#supervisor.signalAll(signal)) return this.#stop(0);
     // A child that ignores the signal would keep drcon running for ever.
-    this.#killTimer ??= setTimeout(() => {
-      this.#logger.warn('child did not stop; killing it', { pid: this.#supervisor.pid, afterMs: stopGraceMs });
-      this.#supervisor.signalAll('SIGKILL');
-    }, stopGraceMs);
+    this.#killTimer ??= this.#escalate(this.#policy.then ?? 'SIGKILL', this.#policy.timeoutMs ?? killGraceMs);
   };
 
-  constructor(supervisor: ChildSupervisor, logger: Logger) {
+  constructor(supervisor: ChildSupervisor, logger: Logger, policy: StopPolicy = {}) {
     this.#supervisor = supervisor;
     this.#logger = logger;
+    this.#policy = policy;
     this.stopped = new Promise((resolve) => (this.#stop = resolve));
     for (const signal of stopSignals) process.on(signal, this.#onSignal);
+  }
+
+  #escalate(signal: NodeJS.Signals, afterMs: number): NodeJS.Timeout {
+    return setTimeout(() => {
+      this.#logger.warn(`child did not stop; sending ${signal}`, { pid: this.#supervisor.pid, afterMs });
+      this.#supervisor.signalAll(signal);
+      if (signal !== 'SIGKILL') this.#killTimer = this.#escalate('SIGKILL', killGraceMs);
+    }, afterMs);
   }
 
   /** Starts the child unless it runs already; a failure to start stops drcon with status 1. */

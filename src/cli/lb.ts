@@ -28,6 +28,10 @@ interface LbArgs extends CommonArgs {
 const shippedTemplate = fileURLToPath(new URL('../../templates/app.conf.hbs', import.meta.url));
 /** How long Nginx waits for the first complete render before it starts with the 503 placeholder. */
 const firstRenderGraceMs = 5_000;
+/** Nginx's graceful stop: workers finish their requests (within nginx.conf's worker_shutdown_timeout). */
+const defaultKillSignal: NodeJS.Signals = 'SIGQUIT';
+/** Past nginx.conf's worker_shutdown_timeout (10 s), so the graceful stop can finish first. */
+const defaultKillTimeoutMs = 15_000;
 /** Loopback only: the image's HEALTHCHECK asks here; scraping from outside needs -status-addr 0.0.0.0:9600. */
 const defaultStatusAddress: StatusAddress = { host: '127.0.0.1', port: 9600 };
 
@@ -41,7 +45,9 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
         .option('listen', { type: 'string', describe: 'port or host:port Nginx listens on [env LISTEN]', defaultDescription: '80' })
         .option('dir', { type: 'string', describe: 'directory for nginx.conf, conf.d/app.conf, pid and temp files [env NGINX_DIR]', defaultDescription: join(tmpdir(), 'drcon-nginx') })
         .option('template', { type: 'string', describe: 'replacement for the shipped Nginx template [env TEMPLATE]' })
-        .option('config', { type: 'string', array: true, describe: 'consul-template config file(s), HCL or JSON, for Consul settings; several merge in order, flags win' }) as unknown as Argv<LbArgs>,
+        .option('config', { type: 'string', array: true, describe: 'consul-template config file(s), HCL or JSON, for Consul settings; several merge in order, flags win' })
+        .option('exec-kill-signal', { type: 'string', defaultDescription: 'SIGQUIT', describe: 'signal Nginx gets when drcon gets SIGTERM (SIGQUIT: graceful)' })
+        .option('exec-kill-timeout', { type: 'string', defaultDescription: '15s', describe: 'after it, a Nginx still stopping gets SIGTERM (fast shutdown), and SIGKILL 5 s later' }) as unknown as Argv<LbArgs>,
     handler: async (argv: ArgumentsCamelCase<LbArgs>) => {
       const env = process.env;
       const consulAddr = argv.consulAddr ?? (env.CONSUL ? [env.CONSUL] : undefined);
@@ -70,8 +76,13 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
       const nginxStdout = await openNginxStdout(layout);
       nginxStdout.output.pipe(process.stdout);
 
-      // Signals go to Nginx (TERM/INT: fast shutdown, QUIT: graceful); drcon follows when it exits.
-      const lifecycle = new ChildLifecycle(nginx, logger);
+      // Signals go to Nginx, SIGTERM as a graceful stop (QUIT) unless told otherwise; INT is Nginx's
+      // fast shutdown. drcon follows when Nginx exits.
+      const lifecycle = new ChildLifecycle(nginx, logger, {
+        signalFor: { SIGTERM: settings.execKillSignal ?? defaultKillSignal },
+        timeoutMs: settings.execKillTimeoutMs ?? defaultKillTimeoutMs,
+        then: 'SIGTERM',
+      });
       const startNginx = () => {
         clearTimeout(startTimer);
         return lifecycle.start([layout.nginx, ...nginxArgs(layout)], { output: { stdoutFd: nginxStdout.fd }, logger, newSession: false });

@@ -1,13 +1,12 @@
 // `drcon render`: consul-template's command line, rendering Handlebars templates from Consul.
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { withConsulFlags, withStatusFlag } from './common-flags.ts';
-import { consulClientOptions, resolveSettings, type CommonArgs } from './settings-from-flags.ts';
+import { consulClientOptions, flagSignal, resolveSettings, type CommonArgs } from './settings-from-flags.ts';
 import { runTemplates } from './run-templates.ts';
 import { createLogger } from '../log/logger.ts';
 import { shellAction } from '../runner/action.ts';
 import { UsageError } from './usage-error.ts';
 import { settingsForLog } from '../status/settings-log.ts';
-import { constants } from 'node:os';
 import { ChildSupervisor } from '../child/supervisor.ts';
 import { ChildLifecycle } from '../child/child-lifecycle.ts';
 import { signalAction } from '../runner/action.ts';
@@ -38,6 +37,8 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
         .option('check', { type: 'string', array: true, describe: 'destination:command run after a new file is in place, before its command; on failure the old file is put back' })
         .option('exec', { type: 'string', describe: 'supervise this command: started after the first render, signalled on every change, stop signals forwarded; drcon exits with its status' })
         .option('exec-reload-signal', { type: 'string', defaultDescription: 'SIGHUP', describe: 'signal sent to the -exec child when a file changed' })
+        .option('exec-kill-signal', { type: 'string', describe: 'signal sent to the -exec child when drcon stops (default: the signal drcon got)' })
+        .option('exec-kill-timeout', { type: 'string', defaultDescription: '5s', describe: 'how long the -exec child may take to stop before it is killed' })
         .example('$0 render -template "app.hbs:/etc/nginx/conf.d/app.conf:nginx -s reload"', '') as unknown as Argv<RenderArgs>,
     handler: async (argv: ArgumentsCamelCase<RenderArgs>) => {
       const settings = await resolveSettings(argv);
@@ -45,7 +46,7 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
       const checks = parseChecks(argv.check ?? [], settings.templates.map((template) => template.destination));
       // The -exec flags win over a config file's exec block.
       const exec = argv.exec ?? settings.exec?.command;
-      const reloadSignal = parseSignal(argv.execReloadSignal ?? settings.exec?.reloadSignal ?? 'SIGHUP', '-exec-reload-signal');
+      const reloadSignal = flagSignal(argv.execReloadSignal ?? settings.exec?.reloadSignal ?? 'SIGHUP', '-exec-reload-signal');
       if (exec !== undefined && (settings.once || settings.dry)) throw new UsageError('-exec: cannot be combined with -once or -dry');
       const logger = createLogger({ level: settings.logLevel, format: settings.logFormat, secrets: settings.token ? [settings.token] : [] });
       const status = settings.statusAddress ?? 'off';
@@ -59,7 +60,11 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
         command === undefined ? undefined : shellAction(command, timeoutMs ?? settings.commandTimeoutMs, logger, { holdNext: !settings.once && !settings.dry });
 
       const child = exec === undefined ? undefined : new ChildSupervisor();
-      const lifecycle = child && new ChildLifecycle(child, logger);
+      const killSignal = settings.execKillSignal;
+      const lifecycle = child && new ChildLifecycle(child, logger, {
+        signalFor: killSignal && { SIGTERM: killSignal, SIGINT: killSignal, SIGQUIT: killSignal },
+        timeoutMs: settings.execKillTimeoutMs,
+      });
       try {
         setStatus(
           await runTemplates({
@@ -110,10 +115,4 @@ function parseChecks(values: string[], destinations: string[]): Map<string, stri
     checks.set(destination, command);
   }
   return checks;
-}
-
-function parseSignal(value: string, flag: string): NodeJS.Signals {
-  const name = (value.toUpperCase().startsWith('SIG') ? value.toUpperCase() : `SIG${value.toUpperCase()}`) as NodeJS.Signals;
-  if (!(name in constants.signals)) throw new UsageError(`${flag}: unknown signal ${JSON.stringify(value)}`);
-  return name;
 }

@@ -9,6 +9,7 @@ import { mergeSettings, type Settings, type PartialSettings } from '../config/se
 import type { LogFormat, LogLevel } from '../log/logger.ts';
 import { parseConsulAddress } from '../consul/address.ts';
 import { tlsConnectOptions } from '../consul/tls.ts';
+import { signalName } from '../config/signal.ts';
 import type { ConsulClientOptions } from '../consul/types.ts';
 import { UsageError } from './usage-error.ts';
 import { parseStatusAddress } from '../status/status-address.ts';
@@ -38,6 +39,8 @@ export interface CommonArgs {
   once?: boolean;
   dry?: boolean;
   statusAddr?: string;
+  execKillSignal?: string;
+  execKillTimeout?: string;
 }
 
 export async function resolveSettings(args: CommonArgs, env: NodeJS.ProcessEnv = process.env): Promise<Settings> {
@@ -104,7 +107,15 @@ async function fromFlags(args: CommonArgs): Promise<PartialSettings> {
     once: args.once || undefined,
     dry: args.dry || undefined,
     statusAddress: args.statusAddr === undefined ? undefined : parseStatusAddress(args.statusAddr, '-status-addr'),
+    execKillSignal: args.execKillSignal === undefined ? undefined : flagSignal(args.execKillSignal, '-exec-kill-signal'),
+    execKillTimeoutMs: duration(args.execKillTimeout, '-exec-kill-timeout'),
   };
+}
+
+export function flagSignal(value: string, flag: string): NodeJS.Signals {
+  const name = signalName(value);
+  if (name === undefined) throw new UsageError(`${flag}: unknown signal ${JSON.stringify(value)}`);
+  return name;
 }
 
 function wholeNumber(value: string, flag: string, least: number): number {

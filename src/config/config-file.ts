@@ -7,7 +7,7 @@ import { configFormat } from './config-format.ts';
 import { ConfigReader, type ConfigObject } from './config-reader.ts';
 import { parseHcl } from './hcl.ts';
 import { describeJsonError } from './json-error.ts';
-import type { ExecSettings, PartialSettings, TemplateSettings } from './settings.ts';
+import type { PartialSettings, TemplateSettings } from './settings.ts';
 
 export async function loadConfigFile(file: string): Promise<PartialSettings> {
   let text: string;
@@ -48,7 +48,7 @@ function readSettings(read: ConfigReader, root: ConfigObject): PartialSettings {
   if (top.template !== undefined) {
     settings.templates = read.blocks(top.template, 'template').map(({ block, path }) => readTemplate(read, block, path));
   }
-  if (top.exec !== undefined) settings.exec = readExec(read, top.exec);
+  if (top.exec !== undefined) Object.assign(settings, readExec(read, top.exec));
   if (top.wait !== undefined) settings.wait = read.wait(top.wait, 'wait');
   if (top.max_stale !== undefined) settings.maxStaleMs = read.duration(top.max_stale, 'max_stale');
   if (top.block_query_wait !== undefined) settings.blockingWaitMs = read.duration(top.block_query_wait, 'block_query_wait');
@@ -124,8 +124,8 @@ function readTemplateCommand(read: ConfigReader, block: ConfigObject, path: stri
   return commandFrom(exec, `${path}.exec`, 'timeout');
 }
 
-function readExec(read: ConfigReader, value: unknown): ExecSettings {
-  const exec = read.known(read.block(value, 'exec'), 'exec', ['command', 'reload_signal']);
+function readExec(read: ConfigReader, value: unknown): Pick<PartialSettings, 'exec' | 'execKillSignal' | 'execKillTimeoutMs'> {
+  const exec = read.known(read.block(value, 'exec'), 'exec', ['command', 'reload_signal', 'kill_signal', 'kill_timeout']);
   if (exec.command === undefined) read.fail('exec', 'needs "command"');
   // Without a reload signal consul-template restarts the child on every change; drcon only
   // signals it, so the signal must be named rather than silently become SIGHUP.
@@ -135,5 +135,8 @@ function readExec(read: ConfigReader, value: unknown): ExecSettings {
   const command = typeof words === 'string' ? words.trim() : words.length === 1 ? words[0]!.trim() : words;
   const program = typeof command === 'string' ? command : (command[0] ?? '');
   if (program.trim() === '') read.fail('exec.command', 'must not be empty');
-  return { command, reloadSignal: read.signal(exec.reload_signal, 'exec.reload_signal') };
+  const settings: PartialSettings = { exec: { command, reloadSignal: read.signal(exec.reload_signal, 'exec.reload_signal') } };
+  if (exec.kill_signal !== undefined) settings.execKillSignal = read.signal(exec.kill_signal, 'exec.kill_signal');
+  if (exec.kill_timeout !== undefined) settings.execKillTimeoutMs = read.duration(exec.kill_timeout, 'exec.kill_timeout');
+  return settings;
 }

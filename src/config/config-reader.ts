@@ -1,13 +1,13 @@
 // Typed reads of one config file's values, whichever language it was written in. Every error
 // names the file and the setting's path; settings drcon does not know are collected as the file
 // is read, so that all of them are reported together, one line each.
-import { constants } from 'node:os';
 import { parseConsulAddress } from '../consul/address.ts';
 import { logLevels, type LogLevel } from '../log/logger.ts';
 import { ConfigError } from './config-error.ts';
 import { parseDuration } from './duration.ts';
 import type { WaitSettings } from './settings.ts';
 import { shellCommandLine } from './shell-words.ts';
+import { signalName } from './signal.ts';
 import { parseWait, waitWindow } from './wait.ts';
 
 export type ConfigObject = Record<string, unknown>;
@@ -121,10 +121,9 @@ export class ConfigReader {
 
   /** A signal name such as "SIGHUP" (or "HUP"), as Node.js spells it. */
   signal(value: unknown, path: string): NodeJS.Signals {
-    const text = this.string(value, path).trim().toUpperCase();
-    const name = text.startsWith('SIG') ? text : `SIG${text}`;
-    if (!(name in constants.signals)) this.fail(path, `is not a signal: ${JSON.stringify(value)}`);
-    return name as NodeJS.Signals;
+    const name = signalName(this.string(value, path));
+    if (name === undefined) this.fail(path, `is not a signal: ${JSON.stringify(value)}`);
+    return name;
   }
 
   /** A string, or a list of strings (consul-template's form of a command's program and arguments). */

@@ -63,6 +63,10 @@ export interface Settings {
   logFormat: LogFormat;
   /** The child to supervise, from a config file; the `-exec` flags override it. */
   exec?: ExecSettings;
+  /** Sent to the supervised child when drcon stops; default: the signal drcon got. */
+  execKillSignal?: NodeJS.Signals;
+  /** How long the child may take to stop before it is killed. */
+  execKillTimeoutMs?: number;
   /** Where GET /health and /metrics are served; 'off' disables it; undefined: the command's default. */
   statusAddress?: StatusAddress | 'off';
 }

@@ -160,6 +160,9 @@ describe('parseConfig: HCL', () => {
     assert.deepEqual(parseConfig('exec {\n  command = ["app", "--port", "80 80"]\n  reload_signal = "SIGUSR2"\n}', 'c.hcl'), {
       exec: { command: ['app', '--port', '80 80'], reloadSignal: 'SIGUSR2' },
     });
+    assert.deepEqual(parseConfig('exec {\n  command = "app"\n  reload_signal = "HUP"\n  kill_signal = "quit"\n  kill_timeout = "20s"\n}', 'c.hcl'), {
+      exec: { command: 'app', reloadSignal: 'SIGHUP' }, execKillSignal: 'SIGQUIT', execKillTimeoutMs: 20_000,
+    });
     rejectsHcl('exec {\n  command = "app"\n}', 'config.hcl: "exec" needs "reload_signal" (drcon signals the child after a change, it does not restart it)');
     rejectsHcl('exec {\n  command = "app"\n  reload_signal = "SIGNOPE"\n}', 'config.hcl: "exec.reload_signal" is not a signal: "SIGNOPE"');
     rejectsHcl('exec {\n  command = []\n  reload_signal = "HUP"\n}', 'config.hcl: "exec.command" must not be empty');
@@ -341,7 +344,7 @@ describe('parseConfig: JSON', () => {
       'config.json: unsupported setting "template[1].perms"',
     );
     rejects('{"wait": {"min": "1s", "maxx": "2s"}}', 'config.json: unsupported setting "wait.maxx"');
-    rejects('{"exec": {"command": "a", "reload_signal": "HUP", "kill_timeout": "2s"}}', 'config.json: unsupported setting "exec.kill_timeout"');
+    rejects('{"exec": {"command": "a", "reload_signal": "HUP", "kill_timeout": "2s", "env": {}}}', 'config.json: unsupported setting "exec.env"');
   });
 
   it('refuses values of the wrong kind, naming the setting', () => {

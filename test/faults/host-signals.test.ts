@@ -112,8 +112,29 @@ test('-exec: a child that ignores SIGTERM is killed after the grace period; drco
   drcon.process.kill('SIGTERM');
   await waitFor('drcon exit after the 5 s grace', () => exited(drcon), { timeoutMs: 8_000 });
   assert.equal(drcon.process.exitCode, 137, 'the child was killed (128 + 9)');
-  await drcon.waitForOutput(/child did not stop; killing it/); // the log line was written first, but the pipe is read later
+  await drcon.waitForOutput(/child did not stop; sending SIGKILL .*afterMs=5000/); // the log line was written first, but the pipe is read later
   await waitFor('child command stopped', () => children.every((pid) => !isAlive(pid)), { timeoutMs: 1_000 });
+});
+
+test('-exec-kill-signal and -exec-kill-timeout: the child gets that signal, and SIGKILL after that time', async () => {
+  const source = join(dir, 'kill-signal.hbs');
+  writeFileSync(source, 'v={{key "signals/value"}}\n');
+  const marker = join(dir, 'got-usr1');
+  // The child stops on SIGUSR1 only after writing down that it got it; it ignores SIGTERM.
+  const child = `trap "" TERM; trap "echo usr1 > '${marker}'; exit 3" USR1; while :; do sleep 0.05; done`;
+  const drcon = start(['render', '-template', `${source}:${join(dir, 'kill-signal.out')}`, '-exec', child, '-exec-kill-signal', 'USR1']);
+  await drcon.waitForOutput(/child started/);
+  drcon.process.kill('SIGTERM');
+  await waitFor('drcon exit', () => exited(drcon));
+  assert.equal(drcon.process.exitCode, 3, 'the child exited by its USR1 trap; drcon took over its status');
+  assert.equal(readFileSync(marker, 'utf8'), 'usr1\n');
+
+  const stubborn = start(['render', '-template', `${source}:${join(dir, 'kill-timeout.out')}`, '-exec', 'trap "" TERM; sleep 300 & wait', '-exec-kill-timeout', '100ms']);
+  await stubborn.waitForOutput(/child started/);
+  stubborn.process.kill('SIGTERM');
+  await waitFor('drcon exit', () => exited(stubborn));
+  assert.equal(stubborn.process.exitCode, 137, 'the child was killed (128 + 9)');
+  await stubborn.waitForOutput(/child did not stop; sending SIGKILL .*afterMs=100\b/);
 });
 
 test('-exec: a single command is the child itself, so the reload signal reaches the program', async () => {

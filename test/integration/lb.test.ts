@@ -2,7 +2,8 @@
 // balancing over real HTTP backends.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { get as httpGet } from 'node:http';
+import { createServer, get as httpGet } from 'node:http';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync, chmodSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,6 +140,36 @@ test('SIGTERM stops Nginx and drcon', async () => {
   assert.equal(await lb.drcon.stop('SIGTERM'), 0);
   await waitFor('nginx master gone', () => !processAlive(pid));
   await assert.rejects(lb.get());
+});
+
+test('SIGTERM stops Nginx gracefully: a request in flight is answered in full, then drcon exits 0', async () => {
+  const lb = await startLb('graceful');
+  // A backend that answers at once until `hold`, then holds its answer until the test lets it
+  // go, after drcon got SIGTERM.
+  let hold = false;
+  let arrived: () => void = () => {};
+  const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
+  let answer: () => void = () => {};
+  const server = createServer((_request, response) => {
+    if (!hold) return void response.end('ready\n');
+    arrived();
+    answer = () => response.end('slow but whole\n');
+  });
+  const port = await freePort();
+  server.listen(port, '127.0.0.1');
+  await once(server, 'listening');
+  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+  await consul.registerService({ ID: 'graceful-1', Name: 'graceful', Address: '127.0.0.1', Port: port });
+  await waitFor('the instance served', async () => (await getFresh(lb.port)).body === 'ready');
+  hold = true;
+
+  const inFlight = getFresh(lb.port);
+  await requestArrived;
+  const stopped = lb.drcon.stop('SIGTERM');
+  await lb.drcon.waitForOutput(/stopping signal=SIGTERM child=SIGQUIT/);
+  answer();
+  assert.deepEqual(await inFlight, { status: 200, body: 'slow but whole' });
+  assert.equal(await stopped, 0);
 });
 
 test('churn: zero failed requests while instances come and go', async () => {
