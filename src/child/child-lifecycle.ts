@@ -5,14 +5,16 @@ import { constants } from 'node:os';
 import type { Logger } from '../log/logger.ts';
 import type { ChildStartOptions, ChildSupervisor } from './supervisor.ts';
 
-const stopSignals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGQUIT'];
+export const childStopSignals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGQUIT'];
 /** After the last polite signal, how long the child may take before it is killed: drcon must stop. */
 const killGraceMs = 5_000;
 
 /** How a stop signal drcon receives is passed on to the child. */
 export interface StopPolicy {
-  /** The signal the child gets for each stop signal drcon gets; unlisted ones go on as they came. */
-  signalFor?: Partial<Record<NodeJS.Signals, NodeJS.Signals>>;
+  /** The signal the child gets for a stop signal drcon got; default: the same one. */
+  signalFor?: (received: NodeJS.Signals) => NodeJS.Signals;
+  /** Signals that stop drcon besides SIGTERM, SIGINT and SIGQUIT (-kill-signal). */
+  alsoOn?: readonly NodeJS.Signals[];
   /** How long the child may take to stop after that signal (default 5 s). */
   timeoutMs?: number;
   /**
@@ -28,10 +30,11 @@ export class ChildLifecycle {
   readonly #supervisor: ChildSupervisor;
   readonly #logger: Logger;
   readonly #policy: StopPolicy;
+  readonly #signals: NodeJS.Signals[];
   #stop: (status: number) => void = () => {};
   #killTimer: NodeJS.Timeout | undefined;
   readonly #onSignal = (received: NodeJS.Signals): void => {
-    const signal = this.#policy.signalFor?.[received] ?? received;
+    const signal = this.#policy.signalFor?.(received) ?? received;
     this.#logger.info('stopping', { signal: received, ...(signal === received ? {} : { child: signal }) });
     if (!this.#supervisor.signalAll(signal)) return this.#stop(0);
     // A child that ignores the signal would keep drcon running for ever.
@@ -43,7 +46,8 @@ export class ChildLifecycle {
     this.#logger = logger;
     this.#policy = policy;
     this.stopped = new Promise((resolve) => (this.#stop = resolve));
-    for (const signal of stopSignals) process.on(signal, this.#onSignal);
+    this.#signals = [...new Set([...childStopSignals, ...(policy.alsoOn ?? [])])];
+    for (const signal of this.#signals) process.on(signal, this.#onSignal);
   }
 
   #escalate(signal: NodeJS.Signals, afterMs: number): NodeJS.Timeout {
@@ -73,7 +77,7 @@ export class ChildLifecycle {
 
   /** Removes the signal handlers and stops the child if it still runs. */
   async dispose(timeoutMs = 5_000): Promise<void> {
-    for (const signal of stopSignals) process.off(signal, this.#onSignal);
+    for (const signal of this.#signals) process.off(signal, this.#onSignal);
     clearTimeout(this.#killTimer);
     await this.#supervisor.stop(timeoutMs);
   }

@@ -28,6 +28,9 @@ export function withConsulFlags<T>(yargs: Argv<T>) {
     .option('min-interval', { type: 'string', defaultDescription: '200ms', describe: 'least time between two runs of a command during a burst of changes' })
     .option('wait', { type: 'string', describe: 'quiescence min[:max]: render after no change for min, at the latest after max' })
     .option('command-timeout', { type: 'string', defaultDescription: '30s', describe: 'kill a command (and its children) after this long' })
+    .option('kill-signal', { type: 'string', describe: 'a signal that stops drcon, besides SIGINT and SIGTERM' })
+    .option('reload-signal', { type: 'string', defaultDescription: 'SIGHUP', describe: 'the signal that re-reads the templates (SIGHUP then stops drcon)' })
+    .option('pid-file', { type: 'string', describe: 'write drcon\'s process id to this file while it runs' })
     .option('log-level', { type: 'string', choices: logLevels, defaultDescription: 'info', describe: 'least level logged' })
     .option('log-format', { type: 'string', choices: ['text', 'json'], defaultDescription: 'text', describe: 'log line format' });
 }

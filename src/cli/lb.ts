@@ -11,6 +11,7 @@ import { UsageError } from './usage-error.ts';
 import { createLogger } from '../log/logger.ts';
 import { ChildSupervisor } from '../child/supervisor.ts';
 import { ChildLifecycle } from '../child/child-lifecycle.ts';
+import { processSignals } from './process-signals.ts';
 import { prepareNginxDir, nginxArgs } from '../lb/layout.ts';
 import { parseListen } from '../lb/listen.ts';
 import { openNginxStdout } from '../lb/nginx-stdout.ts';
@@ -76,10 +77,12 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
       const nginxStdout = await openNginxStdout(layout);
       nginxStdout.output.pipe(process.stdout);
 
-      // Signals go to Nginx, SIGTERM as a graceful stop (QUIT) unless told otherwise; INT is Nginx's
-      // fast shutdown. drcon follows when Nginx exits.
+      // Signals go to Nginx: SIGTERM (and -kill-signal) as a graceful stop (QUIT) unless told
+      // otherwise; INT is Nginx's fast shutdown. drcon follows when Nginx exits.
+      const signals = processSignals(settings);
       const lifecycle = new ChildLifecycle(nginx, logger, {
-        signalFor: { SIGTERM: settings.execKillSignal ?? defaultKillSignal },
+        signalFor: (received) => (received === 'SIGINT' || received === 'SIGQUIT' ? received : settings.execKillSignal ?? defaultKillSignal),
+        alsoOn: signals.stop,
         timeoutMs: settings.execKillTimeoutMs ?? defaultKillTimeoutMs,
         then: 'SIGTERM',
       });
@@ -109,6 +112,8 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
             onFirstRender: startNginx,
             until: lifecycle.stopped,
             handleStopSignals: false,
+            signals,
+            pidFile: settings.pidFile,
           }),
         );
       } finally {

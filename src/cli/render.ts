@@ -8,8 +8,10 @@ import { shellAction } from '../runner/action.ts';
 import { UsageError } from './usage-error.ts';
 import { settingsForLog } from '../status/settings-log.ts';
 import { ChildSupervisor } from '../child/supervisor.ts';
-import { ChildLifecycle } from '../child/child-lifecycle.ts';
+import { ChildLifecycle, childStopSignals } from '../child/child-lifecycle.ts';
+import { processSignals } from './process-signals.ts';
 import { signalAction } from '../runner/action.ts';
+import { Template } from '../template/template.ts';
 
 interface RenderArgs extends CommonArgs {
   template?: string[];
@@ -18,6 +20,7 @@ interface RenderArgs extends CommonArgs {
   check?: string[];
   exec?: string;
   execReloadSignal?: string;
+  parseOnly: boolean;
 }
 
 export function renderCommand(setStatus: (code: number) => void): CommandModule<object, RenderArgs> {
@@ -34,6 +37,7 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
           describe: 'with -once: give up (exit 1) when a Consul query failed this many times in a row; 0 retries for ever. Watching never gives up',
         })
         .option('dry', { type: 'boolean', default: false, describe: 'print rendered output to stdout; write nothing, run nothing' })
+        .option('parse-only', { type: 'boolean', default: false, describe: 'load every template (syntax, helpers) and exit: 0 when all load, 1 with one line per error' })
         .option('check', { type: 'string', array: true, describe: 'destination:command run after a new file is in place, before its command; on failure the old file is put back' })
         .option('exec', { type: 'string', describe: 'supervise this command: started after the first render, signalled on every change, stop signals forwarded; drcon exits with its status' })
         .option('exec-reload-signal', { type: 'string', defaultDescription: 'SIGHUP', describe: 'signal sent to the -exec child when a file changed' })
@@ -44,6 +48,7 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
       const settings = await resolveSettings(argv);
       if (settings.templates.length === 0) throw new UsageError('-template: at least one template is needed (source:destination[:command])');
       const checks = parseChecks(argv.check ?? [], settings.templates.map((template) => template.destination));
+      if (argv.parseOnly) return setStatus(await parseTemplates(settings.templates.map((template) => template.source)));
       // The -exec flags win over a config file's exec block.
       const exec = argv.exec ?? settings.exec?.command;
       const reloadSignal = flagSignal(argv.execReloadSignal ?? settings.exec?.reloadSignal ?? 'SIGHUP', '-exec-reload-signal');
@@ -60,9 +65,11 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
         command === undefined ? undefined : shellAction(command, timeoutMs ?? settings.commandTimeoutMs, logger, { holdNext: !settings.once && !settings.dry });
 
       const child = exec === undefined ? undefined : new ChildSupervisor();
-      const killSignal = settings.execKillSignal;
+      const signals = processSignals(settings);
+      // -exec-kill-signal for every stop signal; without it, the signal drcon got (SIGTERM for the others).
       const lifecycle = child && new ChildLifecycle(child, logger, {
-        signalFor: killSignal && { SIGTERM: killSignal, SIGINT: killSignal, SIGQUIT: killSignal },
+        signalFor: (received) => settings.execKillSignal ?? (childStopSignals.includes(received) ? received : 'SIGTERM'),
+        alsoOn: signals.stop,
         timeoutMs: settings.execKillTimeoutMs,
       });
       try {
@@ -86,6 +93,8 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
             retryAttempts: settings.retryAttempts,
             dry: settings.dry,
             status: status === 'off' ? undefined : { address: status, required: true },
+            signals,
+            pidFile: settings.pidFile,
             ...(child && lifecycle && exec !== undefined
               ? {
                   afterChange: signalAction(child, reloadSignal),
@@ -101,6 +110,20 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
       }
     },
   };
+}
+
+/** `-parse-only`: every template loaded, without Consul; each error on a line of its own. Resolves to the exit status. */
+async function parseTemplates(sources: string[]): Promise<number> {
+  let status = 0;
+  for (const source of new Set(sources)) {
+    try {
+      await Template.fromFile(source);
+    } catch (error) {
+      process.stderr.write(`drcon: ${(error as Error).message}\n`);
+      status = 1;
+    }
+  }
+  return status;
 }
 
 /** `-check destination:command`, each naming the destination of a `-template`. */

@@ -17,6 +17,8 @@ import type { StatusMonitor } from '../status/status-monitor.ts';
 import { startStatusServer, type StatusServer } from '../status/status-server.ts';
 import { formatStatusAddress, type StatusAddress } from '../status/status-address.ts';
 import { logDataChanges } from '../status/change-log.ts';
+import { processSignals, type ProcessSignals } from './process-signals.ts';
+import { PidFile } from './pid-file.ts';
 
 export interface TemplateJobSpec {
   source: string;
@@ -51,6 +53,10 @@ export interface RunTemplatesOptions {
   until?: Promise<number>;
   /** Stop on SIGINT/SIGTERM here (default); false when the caller handles signals itself. */
   handleStopSignals?: boolean;
+  /** The signals that stop drcon and the one that re-reads templates; default SIGINT/SIGTERM and SIGHUP. */
+  signals?: ProcessSignals;
+  /** Holds drcon's process id while it runs. */
+  pidFile?: string;
 }
 
 export interface StatusOptions {
@@ -109,10 +115,13 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
     dry: options.dry, context: options.context, events: monitor?.events, afterChange: options.afterChange,
   });
   let statusServer: StatusServer | undefined;
+  let pidFile: PidFile | undefined;
   try {
     if (options.status && monitor) statusServer = await serveStatus(options.status, monitor, logger);
+    if (options.pidFile !== undefined) pidFile = PidFile.write(options.pidFile);
   } catch (error) {
     await client.close();
+    await statusServer?.close();
     throw error;
   }
   onReady?.({ runner, watcher, client });
@@ -123,6 +132,7 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
     watcher.stop();
     await client.close();
     await statusServer?.close();
+    pidFile?.remove();
   };
 
   let stopOnSignal: (signal: NodeJS.Signals) => void = () => {};
@@ -132,7 +142,8 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
       resolve(0);
     };
   });
-  const stopSignals: NodeJS.Signals[] = options.handleStopSignals === false ? [] : ['SIGINT', 'SIGTERM'];
+  const signals = options.signals ?? processSignals({});
+  const stopSignals = options.handleStopSignals === false ? [] : signals.stop;
   for (const signal of stopSignals) process.on(signal, stopOnSignal);
   const stopHandlingSignals = () => {
     for (const signal of stopSignals) process.off(signal, stopOnSignal);
@@ -172,10 +183,10 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
   fileWatcher.on('unlink', (path) => logger.error('template file removed; keeping the last good output', { template: path }));
 
   const onHangup = () => void reloadTemplates(jobs);
-  process.on('SIGHUP', onHangup);
+  process.on(signals.reload, onHangup);
   const status = await Promise.race([stopSignal, options.until ?? new Promise<number>(() => {})]);
   stopHandlingSignals();
-  process.off('SIGHUP', onHangup);
+  process.off(signals.reload, onHangup);
   await fileWatcher.close();
   await shutdown();
   return status;

@@ -12,6 +12,7 @@ import { tlsConnectOptions } from '../consul/tls.ts';
 import { signalName } from '../config/signal.ts';
 import type { ConsulClientOptions } from '../consul/types.ts';
 import { UsageError } from './usage-error.ts';
+import { processSignalsProblem } from './process-signals.ts';
 import { parseStatusAddress } from '../status/status-address.ts';
 
 export interface CommonArgs {
@@ -41,6 +42,9 @@ export interface CommonArgs {
   statusAddr?: string;
   execKillSignal?: string;
   execKillTimeout?: string;
+  killSignal?: string;
+  reloadSignal?: string;
+  pidFile?: string;
 }
 
 export async function resolveSettings(args: CommonArgs, env: NodeJS.ProcessEnv = process.env): Promise<Settings> {
@@ -49,6 +53,8 @@ export async function resolveSettings(args: CommonArgs, env: NodeJS.ProcessEnv =
     for (const file of args.config ?? []) files.push(await loadConfigFile(file));
     const settings = mergeSettings(fromEnvironment(env), ...files, await fromFlags(args));
     await checkTlsFiles(settings);
+    const signalsProblem = processSignalsProblem(settings);
+    if (signalsProblem !== undefined) throw new UsageError(signalsProblem);
     return settings;
   } catch (error) {
     throw error instanceof UsageError ? error : new UsageError((error as Error).message);
@@ -109,6 +115,9 @@ async function fromFlags(args: CommonArgs): Promise<PartialSettings> {
     statusAddress: args.statusAddr === undefined ? undefined : parseStatusAddress(args.statusAddr, '-status-addr'),
     execKillSignal: args.execKillSignal === undefined ? undefined : flagSignal(args.execKillSignal, '-exec-kill-signal'),
     execKillTimeoutMs: duration(args.execKillTimeout, '-exec-kill-timeout'),
+    killSignal: args.killSignal === undefined ? undefined : flagSignal(args.killSignal, '-kill-signal'),
+    reloadSignal: args.reloadSignal === undefined ? undefined : flagSignal(args.reloadSignal, '-reload-signal'),
+    pidFile: args.pidFile === undefined ? undefined : nonEmpty(args.pidFile, '-pid-file'),
   };
 }
 
@@ -116,6 +125,11 @@ export function flagSignal(value: string, flag: string): NodeJS.Signals {
   const name = signalName(value);
   if (name === undefined) throw new UsageError(`${flag}: unknown signal ${JSON.stringify(value)}`);
   return name;
+}
+
+function nonEmpty(value: string, flag: string): string {
+  if (value.trim() === '') throw new UsageError(`${flag}: must not be empty`);
+  return value;
 }
 
 function wholeNumber(value: string, flag: string, least: number): number {

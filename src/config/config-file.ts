@@ -42,7 +42,9 @@ function parseJson(text: string, file: string): unknown {
 }
 
 function readSettings(read: ConfigReader, root: ConfigObject): PartialSettings {
-  const top = read.known(root, '', ['consul', 'template', 'exec', 'wait', 'max_stale', 'block_query_wait', 'log_level', 'once']);
+  const top = read.known(root, '', [
+    'consul', 'template', 'exec', 'wait', 'max_stale', 'block_query_wait', 'log_level', 'once', 'pid_file', 'kill_signal', 'reload_signal',
+  ]);
   const settings: PartialSettings = {};
   if (top.consul !== undefined) Object.assign(settings, readConsul(read, top.consul));
   if (top.template !== undefined) {
@@ -54,6 +56,9 @@ function readSettings(read: ConfigReader, root: ConfigObject): PartialSettings {
   if (top.block_query_wait !== undefined) settings.blockingWaitMs = read.duration(top.block_query_wait, 'block_query_wait');
   if (top.log_level !== undefined) settings.logLevel = read.logLevel(top.log_level, 'log_level');
   if (top.once !== undefined) settings.once = read.boolean(top.once, 'once');
+  if (top.pid_file !== undefined) settings.pidFile = read.nonEmpty(top.pid_file, 'pid_file');
+  if (top.kill_signal !== undefined) settings.killSignal = read.signal(top.kill_signal, 'kill_signal');
+  if (top.reload_signal !== undefined) settings.reloadSignal = read.signal(top.reload_signal, 'reload_signal');
   return settings;
 }
 

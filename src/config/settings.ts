@@ -67,6 +67,12 @@ export interface Settings {
   execKillSignal?: NodeJS.Signals;
   /** How long the child may take to stop before it is killed. */
   execKillTimeoutMs?: number;
+  /** A signal that stops drcon, besides SIGINT and SIGTERM. */
+  killSignal?: NodeJS.Signals;
+  /** The signal that re-reads the templates; default SIGHUP. */
+  reloadSignal?: NodeJS.Signals;
+  /** Where drcon writes its process id while it runs. */
+  pidFile?: string;
   /** Where GET /health and /metrics are served; 'off' disables it; undefined: the command's default. */
   statusAddress?: StatusAddress | 'off';
 }

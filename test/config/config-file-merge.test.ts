@@ -75,10 +75,10 @@ describe('-config files with the environment and flags', () => {
 
   it('turns a file\'s mistakes into a usage error that keeps every line', async () => {
     const bad = join(dir, 'bad.hcl');
-    await writeFile(bad, 'vault {\n  address = "https://v:8200"\n}\npid_file = "/run/ct.pid"\n');
+    await writeFile(bad, 'vault {\n  address = "https://v:8200"\n}\nsyslog {\n  enabled = true\n}\n');
     await assert.rejects(resolveSettings({ config: [base, bad] }, {}), (error: unknown) => {
       assert.ok(error instanceof UsageError);
-      assert.equal(error.message, `${bad}: unsupported setting "pid_file"\n${bad}: unsupported setting "vault"`);
+      assert.equal(error.message, `${bad}: unsupported setting "syslog"\n${bad}: unsupported setting "vault"`);
       return true;
     });
   });

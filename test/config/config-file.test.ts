@@ -153,6 +153,14 @@ describe('parseConfig: HCL', () => {
     );
   });
 
+  it('reads drcon\'s own pid file and signals', () => {
+    assert.deepEqual(parseConfig('pid_file = "/run/drcon.pid"\nkill_signal = "SIGUSR2"\nreload_signal = "usr1"\n', 'c.hcl'), {
+      pidFile: '/run/drcon.pid', killSignal: 'SIGUSR2', reloadSignal: 'SIGUSR1',
+    });
+    rejectsHcl('kill_signal = "SIGNOPE"', 'config.hcl: "kill_signal" is not a signal: "SIGNOPE"');
+    rejectsHcl('pid_file = ""', 'config.hcl: "pid_file" must not be empty');
+  });
+
   it('reads exec with its reload signal; a command list runs directly', () => {
     assert.deepEqual(parseConfig('exec {\n  command = "app --serve"\n  reload_signal = "hup"\n}', 'c.hcl'), {
       exec: { command: 'app --serve', reloadSignal: 'SIGHUP' },
@@ -201,7 +209,6 @@ describe('parseConfig: HCL', () => {
   it('names every unsupported consul-template setting, one line each', () => {
     const text = `
 vault { address = "https://vault:8200" }
-reload_signal = "SIGHUP"
 consul {
   address = "127.0.0.1:8500"
   retry { backoff = "1s" }
@@ -224,7 +231,7 @@ template {
 `;
     // HCL 1 sorts each block's keys; the blocks are read top-level first, then in drcon's order.
     rejectsHcl(text, [
-      'deduplicate', 'reload_signal', 'syslog', 'vault', 'consul.auth', 'consul.retry.backoff',
+      'deduplicate', 'syslog', 'vault', 'consul.auth', 'consul.retry.backoff',
       'template[0].left_delimiter', 'template[0].perms', 'template[1].backup', 'exec.splay',
     ].map((name) => `config.hcl: unsupported setting "${name}"`).join('\n'));
   });

@@ -58,6 +58,15 @@ const cases: Case[] = [
   { args: ['render', ...target], env: { STATUS_ADDR: 'x:y' }, message: /^STATUS_ADDR: invalid address "x:y"/ },
   { args: ['render', ...target, '-once=maybe'], message: /^-once: expected true or false, got "maybe"/ },
   { args: ['render', ...target, '--dry=yes'], message: /^-dry: expected true or false, got "yes"/ },
+  // Signals and the pid file.
+  { args: ['render', ...target, '-kill-signal', 'SIGNOPE'], message: /^-kill-signal: unknown signal "SIGNOPE"$/ },
+  { args: ['render', ...target, '-kill-signal', 'KILL'], message: /^-kill-signal: SIGKILL cannot be caught$/ },
+  { args: ['render', ...target, '-kill-signal', 'HUP'], message: /^-kill-signal: SIGHUP is the reload signal; give -reload-signal another one$/ },
+  { args: ['render', ...target, '-reload-signal', 'TERM'], message: /^-reload-signal: SIGTERM stops drcon$/ },
+  { args: ['lb', '-exec-kill-signal', 'nope'], message: /^-exec-kill-signal: unknown signal "nope"$/ },
+  { args: ['render', ...target, '-exec-kill-timeout', '5'], message: /^-exec-kill-timeout: invalid duration "5"/ },
+  { args: ['render', ...target, '-pid-file', ' '], message: /^-pid-file: must not be empty$/ },
+  { args: ['render', ...target, '-consul-token', 't', '-token-file', 'f'], message: /^-consul-token: give the token or -token-file, not both$/ },
   // -template strings.
   { args: ['render', '-template', 'in.hbs'], message: /^-template "in\.hbs": missing destination/ },
   { args: ['render', '-template', ':out'], message: /^-template ":out": empty source/ },
