@@ -114,6 +114,7 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
             handleStopSignals: false,
             signals,
             pidFile: settings.pidFile,
+            templateErrorFatal: settings.templateErrorFatal,
           }),
         );
       } finally {

@@ -12,6 +12,7 @@ import { ChildLifecycle, childStopSignals } from '../child/child-lifecycle.ts';
 import { processSignals } from './process-signals.ts';
 import { signalAction } from '../runner/action.ts';
 import { Template } from '../template/template.ts';
+import type { TemplateSettings } from '../config/settings.ts';
 
 interface RenderArgs extends CommonArgs {
   template?: string[];
@@ -48,7 +49,7 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
       const settings = await resolveSettings(argv);
       if (settings.templates.length === 0) throw new UsageError('-template: at least one template is needed (source:destination[:command])');
       const checks = parseChecks(argv.check ?? [], settings.templates.map((template) => template.destination));
-      if (argv.parseOnly) return setStatus(await parseTemplates(settings.templates.map((template) => template.source)));
+      if (argv.parseOnly) return setStatus(await parseTemplates(settings.templates));
       // The -exec flags win over a config file's exec block.
       const exec = argv.exec ?? settings.exec?.command;
       const reloadSignal = flagSignal(argv.execReloadSignal ?? settings.exec?.reloadSignal ?? 'SIGHUP', '-exec-reload-signal');
@@ -78,7 +79,9 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
             consul: consulClientOptions(settings),
             jobs: settings.templates.map((template) => ({
               source: template.source,
+              contents: template.contents,
               destination: template.destination,
+              output: template.output,
               check: shell(template.check ?? checks.get(template.destination), template.commandTimeoutMs),
               command: shell(template.command, template.commandTimeoutMs),
               wait: template.wait,
@@ -95,6 +98,7 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
             status: status === 'off' ? undefined : { address: status, required: true },
             signals,
             pidFile: settings.pidFile,
+            templateErrorFatal: settings.templateErrorFatal,
             ...(child && lifecycle && exec !== undefined
               ? {
                   afterChange: signalAction(child, reloadSignal),
@@ -113,11 +117,13 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
 }
 
 /** `-parse-only`: every template loaded, without Consul; each error on a line of its own. Resolves to the exit status. */
-async function parseTemplates(sources: string[]): Promise<number> {
+async function parseTemplates(templates: TemplateSettings[]): Promise<number> {
   let status = 0;
-  for (const source of new Set(sources)) {
+  const unique = new Map(templates.map((template) => [template.source, template.contents]));
+  for (const [source, contents] of unique) {
     try {
-      await Template.fromFile(source);
+      if (contents === undefined) await Template.fromFile(source);
+      else Template.fromSource(contents, source);
     } catch (error) {
       process.stderr.write(`drcon: ${(error as Error).message}\n`);
       status = 1;

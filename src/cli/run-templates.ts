@@ -8,9 +8,11 @@ import type { Logger } from '../log/logger.ts';
 import { Watcher } from '../watch/watcher.ts';
 import { RetryBudget } from '../watch/retry-budget.ts';
 import { Template } from '../template/template.ts';
-import { Runner, type RunnerJob } from '../runner/runner.ts';
+import { Runner, type RunnerEvents, type RunnerJob } from '../runner/runner.ts';
+import { TemplateError } from '../template/template-error.ts';
 import type { Action } from '../runner/action.ts';
 import type { WaitSettings } from '../config/wait.ts';
+import type { OutputSettings } from '../config/settings.ts';
 import type { ConsulClientOptions } from '../consul/types.ts';
 import type { Dependency } from '../dependency/dependency.ts';
 import type { StatusMonitor } from '../status/status-monitor.ts';
@@ -27,6 +29,9 @@ export interface TemplateJobSpec {
   command?: Action;
   /** This template's quiescence, instead of `wait`. */
   wait?: WaitSettings;
+  /** The template itself, when it is not read from `source` (a config file's `contents`). */
+  contents?: string;
+  output?: OutputSettings;
 }
 
 export interface RunTemplatesOptions {
@@ -57,6 +62,8 @@ export interface RunTemplatesOptions {
   signals?: ProcessSignals;
   /** Holds drcon's process id while it runs. */
   pidFile?: string;
+  /** A template that fails to render stops drcon with status 1 (consul-template's template_error_fatal). */
+  templateErrorFatal?: boolean;
 }
 
 export interface StatusOptions {
@@ -81,9 +88,11 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
   for (const spec of options.jobs) {
     // The same source may render to several destinations: the job's name tells them apart.
     const name = options.jobs.filter((other) => other.source === spec.source).length > 1 ? `${spec.source} → ${spec.destination}` : spec.source;
-    const job = { name, template: await Template.fromFile(spec.source), destination: spec.destination, check: spec.check, command: spec.command, wait: spec.wait };
+    const template = spec.contents === undefined ? await Template.fromFile(spec.source) : Template.fromSource(spec.contents, spec.source);
+    const job = { name, template, destination: spec.destination, check: spec.check, command: spec.command, wait: spec.wait, output: spec.output };
     jobs.push(job);
-    sourceOf.set(job, spec.source);
+    // Only templates read from a file are watched and re-read.
+    if (spec.contents === undefined) sourceOf.set(job, spec.source);
   }
   const jobsOf = (path: string) => jobs.filter((job) => sourceOf.get(job) === path);
   // The watcher is created below; the monitor asks for its size only when scraped. Loaded only
@@ -110,9 +119,23 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
     },
   });
   const stopChangeLog = logDataChanges(watcher, logger);
+  let failFatally: () => void = () => {};
+  const fatalError = new Promise<number>((resolve) => (failFatally = () => resolve(1)));
+  const events: RunnerEvents | undefined = options.templateErrorFatal
+    ? {
+        ...monitor?.events,
+        renderFailed: (job, error) => {
+          monitor?.events.renderFailed?.(job, error);
+          if (error instanceof TemplateError) {
+            logger.error('stopping: template_error_fatal is set', { template: job.name });
+            failFatally();
+          }
+        },
+      }
+    : monitor?.events;
   const runner = new Runner({
     jobs, watcher, logger, minIntervalMs: options.minIntervalMs, wait: options.wait,
-    dry: options.dry, context: options.context, events: monitor?.events, afterChange: options.afterChange,
+    dry: options.dry, context: options.context, events, afterChange: options.afterChange,
   });
   let statusServer: StatusServer | undefined;
   let pidFile: PidFile | undefined;
@@ -166,8 +189,10 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
   void runner.settled().then(() => options.onFirstRender?.());
   const reloadTemplates = async (changed: RunnerJob[]) => {
     for (const job of changed) {
+      const source = sourceOf.get(job);
+      if (source === undefined) continue; // a config file's contents: rendered again as it is
       try {
-        job.template = await Template.fromFile(sourceOf.get(job)!);
+        job.template = await Template.fromFile(source);
         logger.info('template reloaded', { template: job.name });
       } catch (error) {
         // Keep rendering with the last good template; the output on disk stays as it is.
@@ -184,7 +209,7 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
 
   const onHangup = () => void reloadTemplates(jobs);
   process.on(signals.reload, onHangup);
-  const status = await Promise.race([stopSignal, options.until ?? new Promise<number>(() => {})]);
+  const status = await Promise.race([stopSignal, fatalError, options.until ?? new Promise<number>(() => {})]);
   stopHandlingSignals();
   process.off(signals.reload, onHangup);
   await fileWatcher.close();

@@ -6,6 +6,7 @@ import { ConfigError } from './config-error.ts';
 import { configFormat } from './config-format.ts';
 import { ConfigReader, type ConfigObject } from './config-reader.ts';
 import { parseHcl } from './hcl.ts';
+import { readTemplateOutput, templateOutputKeys } from './template-output.ts';
 import { describeJsonError } from './json-error.ts';
 import type { PartialSettings, TemplateSettings } from './settings.ts';
 
@@ -44,6 +45,7 @@ function parseJson(text: string, file: string): unknown {
 function readSettings(read: ConfigReader, root: ConfigObject): PartialSettings {
   const top = read.known(root, '', [
     'consul', 'template', 'exec', 'wait', 'max_stale', 'block_query_wait', 'log_level', 'once', 'pid_file', 'kill_signal', 'reload_signal',
+    'template_error_fatal',
   ]);
   const settings: PartialSettings = {};
   if (top.consul !== undefined) Object.assign(settings, readConsul(read, top.consul));
@@ -59,6 +61,7 @@ function readSettings(read: ConfigReader, root: ConfigObject): PartialSettings {
   if (top.pid_file !== undefined) settings.pidFile = read.nonEmpty(top.pid_file, 'pid_file');
   if (top.kill_signal !== undefined) settings.killSignal = read.signal(top.kill_signal, 'kill_signal');
   if (top.reload_signal !== undefined) settings.reloadSignal = read.signal(top.reload_signal, 'reload_signal');
+  if (top.template_error_fatal !== undefined) settings.templateErrorFatal = read.boolean(top.template_error_fatal, 'template_error_fatal');
   return settings;
 }
 
@@ -99,14 +102,15 @@ function readConsul(read: ConfigReader, value: unknown): PartialSettings {
 
 function readTemplate(read: ConfigReader, value: ConfigObject, path: string): TemplateSettings {
   // "check" is drcon's own: a command that must accept the new file before it goes live.
-  const block = read.known(value, path, ['source', 'destination', 'command', 'command_timeout', 'exec', 'wait', 'check']);
-  for (const required of ['source', 'destination']) {
-    if (block[required] === undefined) read.fail(path, `needs "${required}"`);
-  }
-  const template: TemplateSettings = {
-    source: read.nonEmpty(block.source, `${path}.source`),
-    destination: read.nonEmpty(block.destination, `${path}.destination`),
-  };
+  const block = read.known(value, path, ['source', 'contents', 'destination', 'command', 'command_timeout', 'exec', 'wait', 'check', ...templateOutputKeys]);
+  if (block.source === undefined && block.contents === undefined) read.fail(path, 'needs "source" or "contents"');
+  if (block.source !== undefined && block.contents !== undefined) read.fail(path, 'gives both "source" and "contents"; give one of them');
+  if (block.destination === undefined) read.fail(path, 'needs "destination"');
+  const template: TemplateSettings = block.contents === undefined
+    ? { source: read.nonEmpty(block.source, `${path}.source`), destination: read.nonEmpty(block.destination, `${path}.destination`) }
+    : { source: `${read.file}:${path}.contents`, contents: read.string(block.contents, `${path}.contents`), destination: read.nonEmpty(block.destination, `${path}.destination`) };
+  const output = readTemplateOutput(read, block, path);
+  if (Object.keys(output).length > 0) template.output = output;
   Object.assign(template, readTemplateCommand(read, block, path));
   if (block.wait !== undefined) template.wait = read.wait(block.wait, `${path}.wait`);
   const check = block.check === undefined ? undefined : read.command(block.check, `${path}.check`);

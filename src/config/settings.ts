@@ -6,8 +6,13 @@ import type { StatusAddress } from '../status/status-address.ts';
 export type { WaitSettings };
 
 export interface TemplateSettings {
+  /** The template file; with `contents`, the name its errors and logs give. */
   source: string;
+  /** The template itself, given in a config file instead of a file (consul-template's `contents`). */
+  contents?: string;
   destination: string;
+  /** How the file is written: mode, owner, backup, missing directory. */
+  output?: OutputSettings;
   /** Shell command run after the file changed (e.g. "nginx -s reload"). */
   command?: string;
   /** Overrides Settings.commandTimeoutMs for this template's check and command. */
@@ -16,6 +21,19 @@ export interface TemplateSettings {
   wait?: WaitSettings;
   /** Shell command that must succeed on the new file before it goes live (e.g. "nginx -t"). */
   check?: string;
+}
+
+/** How a template's file is written (template block settings). */
+export interface OutputSettings {
+  /** Mode of the file on every write (`perms`); default: the old file's, or 0644 less the umask. */
+  perms?: number;
+  /** Owner and group of the file (`user`, `group`). */
+  uid?: number;
+  gid?: number;
+  /** Create a missing directory (default true: `create_dest_dirs`). */
+  createDirectory?: boolean;
+  /** Keep the file it replaces as DESTINATION.bak (`backup`). */
+  backup?: boolean;
 }
 
 /** A child process drcon supervises (`-exec`, or a config file's `exec` block). */
@@ -73,6 +91,8 @@ export interface Settings {
   reloadSignal?: NodeJS.Signals;
   /** Where drcon writes its process id while it runs. */
   pidFile?: string;
+  /** A template that fails to render stops drcon (consul-template's default; drcon's is to go on). */
+  templateErrorFatal?: boolean;
   /** Where GET /health and /metrics are served; 'off' disables it; undefined: the command's default. */
   statusAddress?: StatusAddress | 'off';
 }

@@ -16,6 +16,13 @@ import { basename, dirname, join } from 'node:path';
 export interface AtomicWriteOptions {
   /** Mode of a file that does not exist yet (the umask applies); default 0644. */
   mode?: number;
+  /** Mode of the file whether it exists or not, umask ignored (a template's `perms`). */
+  perms?: number;
+  /** Owner and group of the file (a template's `user`, `group`); default: the old file's, or drcon's. */
+  uid?: number;
+  gid?: number;
+  /** Create a missing directory (default), as consul-template does unless `create_dest_dirs = false`. */
+  createDirectory?: boolean;
 }
 
 export function writeFileAtomic(path: string, content: string | Buffer, options: AtomicWriteOptions = {}): void {
@@ -28,7 +35,7 @@ export function writeFileAtomic(path: string, content: string | Buffer, options:
   try {
     const previous = statSync(target, { throwIfNoEntry: false });
     // A missing destination directory is created, as consul-template does by default.
-    if (!previous) mkdirSync(directory, { recursive: true });
+    if (!previous && options.createDirectory !== false) mkdirSync(directory, { recursive: true });
     const fd = openSync(temp, 'wx', previous ? 0o600 : (options.mode ?? 0o644));
     created = true;
     try {
@@ -38,11 +45,12 @@ export function writeFileAtomic(path: string, content: string | Buffer, options:
     } finally {
       closeSync(fd);
     }
-    if (previous) {
-      // chmod, unlike open's mode, ignores the umask: the new file keeps exactly the old mode.
-      chmodSync(temp, previous.mode & 0o7777);
-      if (process.getuid?.() === 0) chownSync(temp, previous.uid, previous.gid);
-    }
+    // chmod, unlike open's mode, ignores the umask: the new file keeps exactly the old mode.
+    const mode = options.perms ?? (previous ? previous.mode & 0o7777 : undefined);
+    if (mode !== undefined) chmodSync(temp, mode);
+    const uid = options.uid ?? (previous && process.getuid?.() === 0 ? previous.uid : undefined);
+    const gid = options.gid ?? (previous && process.getuid?.() === 0 ? previous.gid : undefined);
+    if (uid !== undefined || gid !== undefined) chownSync(temp, uid ?? -1, gid ?? -1);
     renameSync(temp, target);
     created = false;
     syncDirectory(directory);

@@ -11,6 +11,7 @@ import { readFileIfExists, removeStaleTempFiles, writeFileAtomic } from './atomi
 import { RenderScheduler } from './scheduler.ts';
 import { QuietWindow } from './quiet-window.ts';
 import type { WaitSettings } from '../config/wait.ts';
+import type { OutputSettings } from '../config/settings.ts';
 import { rm } from 'node:fs/promises';
 
 export interface RunnerJob {
@@ -23,6 +24,8 @@ export interface RunnerJob {
   readonly command?: Action;
   /** This template's own quiescence, instead of the runner's `wait`. */
   readonly wait?: WaitSettings;
+  /** How its file is written: mode, owner, backup, missing directory. */
+  readonly output?: OutputSettings;
 }
 
 export interface RunnerOptions {
@@ -275,11 +278,13 @@ export class Runner {
     const previous = readFileIfExists(job.destination);
     const next = Buffer.from(output);
     if (previous?.equals(next)) return false;
-    writeFileAtomic(job.destination, next);
+    const { backup, ...options } = job.output ?? {};
+    if (backup && previous) writeFileAtomic(`${job.destination}.bak`, previous, options);
+    writeFileAtomic(job.destination, next, options);
     log.info('rendered', { destination: job.destination, bytes: next.length });
     if (job.check && !(await this.#runAction(job.check, 'check', job))) {
       // Never leave a file that failed its check: the last good one goes back.
-      if (previous) writeFileAtomic(job.destination, previous);
+      if (previous) writeFileAtomic(job.destination, previous, options);
       else await rm(job.destination, { force: true });
       log.error('check failed; previous file restored, command not run', { destination: job.destination });
       return 'failed';

@@ -1,7 +1,7 @@
 // -config end to end: the real drcon command line against a real Consul dev agent, with
 // consul-template HCL and JSON config files.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -110,7 +110,7 @@ vault {
 template {
   source      = "a.hbs"
   destination = "a.out"
-  perms       = 0640
+  sandbox_path = "/srv"
 }
 `);
     const run = await runDrcon(['render', '-once', '-config', config]);
@@ -118,7 +118,7 @@ template {
     assert.equal(run.stderr, [
       `drcon: ${config}: unsupported setting "vault"`,
       `drcon: ${config}: unsupported setting "consul.retry.backoff"`,
-      `drcon: ${config}: unsupported setting "template[0].perms"`,
+      `drcon: ${config}: unsupported setting "template[0].sandbox_path"`,
       '',
     ].join('\n'));
   });
@@ -166,5 +166,66 @@ template {
     } finally {
       await drcon.stop();
     }
+  });
+
+  it('writes a template\'s file with its perms, user, group and backup; renders inline contents', async () => {
+    await consul.putKey('app/file', 'one');
+    const source = file('file.hbs', 'v={{key "app/file"}}\n');
+    const out = join(dir, 'file.out');
+    writeFileSync(out, 'old\n', { mode: 0o644 });
+    const inline = join(dir, 'new-dir', 'inline.out');
+    const config = file('file.hcl', `
+consul { address = "${consul.address}" }
+template {
+  source      = "${source}"
+  destination = "${out}"
+  perms       = 0600
+  user        = "nobody"
+  group       = "nogroup"
+  backup      = true
+}
+template {
+  contents    = "inline {{key \\"app/file\\"}}"
+  destination = "${inline}"
+}
+`);
+    const first = await runDrcon(['render', '-once', '-config', config]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(read(out), 'v=one\n');
+    const stat = statSync(out);
+    assert.equal(stat.mode & 0o777, 0o600, 'perms apply to a file that existed, too');
+    assert.deepEqual([stat.uid, stat.gid], [65534, 65534], 'nobody:nogroup');
+    assert.equal(read(`${out}.bak`), 'old\n');
+    assert.equal(read(inline), 'inline one', 'contents rendered, its missing directory created');
+
+    await consul.putKey('app/file', 'two');
+    const second = await runDrcon(['render', '-once', '-config', config]);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(read(out), 'v=two\n');
+    assert.equal(read(`${out}.bak`), 'v=one\n', 'the backup is the file each write replaced');
+  });
+
+  it('create_dest_dirs = false: a missing directory fails the write, naming the file', async () => {
+    const source = file('nodir.hbs', 'v={{key "app/greeting"}}\n');
+    const out = join(dir, 'missing-dir', 'nodir.out');
+    const config = file('nodir.hcl', `consul { address = "${consul.address}" }\ntemplate {\n  source = "${source}"\n  destination = "${out}"\n  create_dest_dirs = false\n}\n`);
+    const run = await runDrcon(['render', '-once', '-config', config]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /cannot write .*missing-dir\/nodir\.out: no such file or directory \(ENOENT\)/);
+    assert.equal(existsSync(join(dir, 'missing-dir')), false);
+  });
+
+  it('template_error_fatal = true: a template that fails to render stops a watching drcon with status 1', async () => {
+    const source = file('fatal.hbs', '{{toLower (services)}}\n'); // loads, but toLower gets a list
+    const config = file('fatal.hcl', `consul { address = "${consul.address}" }\ntemplate_error_fatal = true\ntemplate {\n  source = "${source}"\n  destination = "${join(dir, 'fatal.out')}"\n}\n`);
+    const drcon = startDrcon(['render', '-config', config]);
+    try {
+      await waitFor('drcon exit', () => drcon.process.exitCode !== null);
+    } finally {
+      await drcon.stop();
+    }
+    assert.equal(drcon.process.exitCode, 1, drcon.output());
+    assert.match(drcon.output(), /render failed: .*fatal\.hbs:1:1: toLower: the value must be text, got a list/);
+    assert.match(drcon.output(), /stopping: template_error_fatal is set/);
   });
 });

@@ -153,6 +153,30 @@ describe('parseConfig: HCL', () => {
     );
   });
 
+  it('reads how a template\'s file is written, and inline contents', () => {
+    const block = (body: string) => parseConfig(`template {\n  destination = "out"\n${body}\n}`, 'c.hcl').templates![0];
+    assert.deepEqual(block('source = "a.hbs"\nperms = 0640\nbackup = true\nuser = "root"\ngroup = 0\ncreate_dest_dirs = false'), {
+      source: 'a.hbs', destination: 'out', output: { perms: 0o640, backup: true, uid: 0, gid: 0, createDirectory: false },
+    });
+    // JSON writes the mode as octal text; the default delimiters and error_on_missing_key = false are what drcon does.
+    assert.deepEqual(parseConfig('{"template": {"source": "a", "destination": "b", "perms": "0600", "left_delimiter": "{{", "right_delimiter": "}}", "error_on_missing_key": false}}', 'c.json').templates, [
+      { source: 'a', destination: 'b', output: { perms: 0o600 } },
+    ]);
+    assert.deepEqual(block('contents = "v={{key \\"k\\"}}"'), { source: 'c.hcl:template[0].contents', contents: 'v={{key "k"}}', destination: 'out' });
+    assert.deepEqual(parseConfig('template_error_fatal = true', 'c.hcl'), { templateErrorFatal: true });
+  });
+
+  it('refuses by name the template settings drcon cannot honour, and bad values', () => {
+    const block = (body: string) => `template {\n  source = "a"\n  destination = "out"\n${body}\n}`;
+    rejectsHcl(block('left_delimiter = "[["'), 'config.hcl: "template[0].left_delimiter" must be "{{": drcon\'s templates are Handlebars, whose delimiters cannot change');
+    rejectsHcl(block('right_delimiter = "]]"'), 'config.hcl: "template[0].right_delimiter" must be "}}": drcon\'s templates are Handlebars, whose delimiters cannot change');
+    rejectsHcl(block('error_on_missing_key = true'), 'config.hcl: "template[0].error_on_missing_key" cannot be true: in drcon\'s Handlebars templates a missing field renders empty (test it with {{#if}})');
+    rejectsHcl(block('perms = "rw-r--r--"'), 'config.hcl: "template[0].perms" must be a file mode such as 0644');
+    rejectsHcl(block('user = "no-such-user-here"'), 'config.hcl: "template[0].user" "no-such-user-here" is not in /etc/passwd');
+    rejectsHcl(block('group = "no-such-group-here"'), 'config.hcl: "template[0].group" "no-such-group-here" is not in /etc/group');
+    rejectsHcl(block('contents = "x"'), 'config.hcl: "template[0]" gives both "source" and "contents"; give one of them');
+  });
+
   it('reads drcon\'s own pid file and signals', () => {
     assert.deepEqual(parseConfig('pid_file = "/run/drcon.pid"\nkill_signal = "SIGUSR2"\nreload_signal = "usr1"\n', 'c.hcl'), {
       pidFile: '/run/drcon.pid', killSignal: 'SIGUSR2', reloadSignal: 'SIGUSR1',
@@ -218,28 +242,28 @@ deduplicate { enabled = true }
 syslog { enabled = true }
 exec { command = "app" reload_signal = "SIGHUP" splay = "5s" }
 template {
-  source         = "a.hbs"
-  destination    = "a.conf"
-  perms          = 0600
-  left_delimiter = "[["
+  source       = "a.hbs"
+  destination  = "a.conf"
+  sandbox_path = "/srv"
+  function_denylist = ["plugin"]
 }
 template {
   source      = "b.hbs"
   destination = "b.conf"
-  backup      = true
+  source_content = "x"
 }
 `;
     // HCL 1 sorts each block's keys; the blocks are read top-level first, then in drcon's order.
     rejectsHcl(text, [
       'deduplicate', 'syslog', 'vault', 'consul.auth', 'consul.retry.backoff',
-      'template[0].left_delimiter', 'template[0].perms', 'template[1].backup', 'exec.splay',
+      'template[0].function_denylist', 'template[0].sandbox_path', 'template[1].source_content', 'exec.splay',
     ].map((name) => `config.hcl: unsupported setting "${name}"`).join('\n'));
   });
 
   it('reports the unsupported settings found before a value error too', () => {
-    rejectsHcl('template {\n  contents = "{{ key \\"x\\" }}"\n  destination = "out"\n}\n', [
-      'config.hcl: unsupported setting "template[0].contents"',
-      'config.hcl: "template[0]" needs "source"',
+    rejectsHcl('template {\n  sandbox_path = "/srv"\n  destination = "out"\n}\n', [
+      'config.hcl: unsupported setting "template[0].sandbox_path"',
+      'config.hcl: "template[0]" needs "source" or "contents"',
     ].join('\n'));
   });
 
@@ -347,8 +371,8 @@ describe('parseConfig: JSON', () => {
     rejects('{"consul": {"retry": {"max_backoff": "1m"}}}', 'config.json: unsupported setting "consul.retry.max_backoff"');
     rejects('{"consul": {"address": "a", "transport": {"dial_keep_alive": "5s"}}}', 'config.json: unsupported setting "consul.transport"');
     rejects(
-      '{"template": [{"source": "a", "destination": "b"}, {"source": "a", "destination": "c", "perms": "0600"}]}',
-      'config.json: unsupported setting "template[1].perms"',
+      '{"template": [{"source": "a", "destination": "b"}, {"source": "a", "destination": "c", "sandbox_path": "/srv"}]}',
+      'config.json: unsupported setting "template[1].sandbox_path"',
     );
     rejects('{"wait": {"min": "1s", "maxx": "2s"}}', 'config.json: unsupported setting "wait.maxx"');
     rejects('{"exec": {"command": "a", "reload_signal": "HUP", "kill_timeout": "2s", "env": {}}}', 'config.json: unsupported setting "exec.env"');
