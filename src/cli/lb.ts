@@ -6,17 +6,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withConsulFlags, withStatusFlag } from './common-flags.ts';
 import { resolveSettings, type CommonArgs } from './settings-from-flags.ts';
-import { runTemplates } from './run-templates.ts';
+import { runTemplates } from '../engine/run-templates.ts';
 import { UsageError } from './usage-error.ts';
 import { createLogger } from '../log/logger.ts';
-import { ChildSupervisor } from '../child/supervisor.ts';
-import { ChildLifecycle } from '../child/child-lifecycle.ts';
+import { ChildSupervisor } from '../process/supervisor.ts';
+import { ChildLifecycle } from '../process/child-lifecycle.ts';
 import { prepareNginxDir, nginxArgs } from '../lb/layout.ts';
 import { parseListen } from '../lb/listen.ts';
 import { openNginxStdout } from '../lb/nginx-stdout.ts';
 import { nginxCheckAction, nginxReloadAction } from '../lb/nginx-actions.ts';
 import { settingsForLog } from '../status/settings-log.ts';
-import type { StatusAddress } from '../status/status-address.ts';
+import type { StatusAddress } from '../config/status-address.ts';
 
 interface LbArgs extends CommonArgs {
   service?: string;

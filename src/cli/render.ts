@@ -2,14 +2,14 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { withConsulFlags, withStatusFlag } from './common-flags.ts';
 import { resolveSettings, type CommonArgs } from './settings-from-flags.ts';
-import { runTemplates } from './run-templates.ts';
+import { runTemplates } from '../engine/run-templates.ts';
 import { createLogger } from '../log/logger.ts';
 import { shellAction } from '../runner/action.ts';
 import { UsageError } from './usage-error.ts';
 import { settingsForLog } from '../status/settings-log.ts';
 import { constants } from 'node:os';
-import { ChildSupervisor } from '../child/supervisor.ts';
-import { ChildLifecycle } from '../child/child-lifecycle.ts';
+import { ChildSupervisor } from '../process/supervisor.ts';
+import { ChildLifecycle } from '../process/child-lifecycle.ts';
 import { signalAction } from '../runner/action.ts';
 
 interface RenderArgs extends CommonArgs {

@@ -1,7 +1,7 @@
 // Everything drcon can be told, from defaults, a config file and flags, merged in that order.
 import type { LogFormat, LogLevel } from '../log/logger.ts';
 import type { WaitSettings } from './wait.ts';
-import type { StatusAddress } from '../status/status-address.ts';
+import type { StatusAddress } from './status-address.ts';
 
 export type { WaitSettings };
 

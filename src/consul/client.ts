@@ -2,7 +2,7 @@
 // the ACL token in a header, TLS, and failover between several agent addresses.
 import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
-import { parseConsulAddress } from './address.ts';
+import { parseConsulAddress } from '../config/consul-address.ts';
 import type { ConsulClientOptions, ConsulGetOptions, ConsulRequestInfo, ConsulResponse } from './types.ts';
 
 const defaultRequestTimeoutMs = 10_000;

@@ -1,8 +1,8 @@
 // Nginx as the runner sees it: a check (`nginx -t` of the whole config) that runs after a new
 // app.conf is in place, and a reload (SIGHUP to the running master) that runs after it passed.
 import { shellAction, signalAction, type Action } from '../runner/action.ts';
-import type { ChildSupervisor } from '../child/supervisor.ts';
-import { shellCommandLine } from '../config/shell-words.ts';
+import type { ChildSupervisor } from '../process/supervisor.ts';
+import { shellCommandLine } from '../process/shell-words.ts';
 import type { Logger } from '../log/logger.ts';
 import { nginxArgs, type NginxLayout } from './layout.ts';
 import { firstNginxError } from './nginx-check.ts';

@@ -7,7 +7,7 @@ import type { Logger } from '../log/logger.ts';
 import { RenderError, type Template } from '../template/template.ts';
 import type { Watcher } from '../watch/watcher.ts';
 import type { Action } from './action.ts';
-import { readFileIfExists, removeStaleTempFiles, writeFileAtomic } from './atomic-write.ts';
+import { readFileIfExists, removeStaleTempFiles, writeFileAtomic } from '../output/atomic-write.ts';
 import { RenderScheduler } from './scheduler.ts';
 import { rm } from 'node:fs/promises';
 

@@ -10,12 +10,12 @@
 // `maxConnections: connectionsNeeded(options)` then holds at most that many connections.
 
 import type { Dependency } from '../dependency/dependency.ts';
-import { BlockingQuery, type ConsulReader } from '../consul/blocking-query.ts';
+import { BlockingQuery, type ConsulReader } from './blocking-query.ts';
 import type { Logger } from '../log/logger.ts';
-import { blockingQueriesPerDetector, CatalogChangeDetector } from './change-detector.ts';
-import type { AppliedChange } from './service-fetcher.ts';
+import { blockingQueriesPerDetector, CatalogChangeDetector } from './catalog/change-detector.ts';
+import type { AppliedChange } from './catalog/service-fetcher.ts';
 import { ConcurrencyLimit } from './concurrency-limit.ts';
-import { pooledServiceOf, type PooledService } from './pooled-service.ts';
+import { pooledServiceOf, type PooledService } from './catalog/pooled-service.ts';
 
 export interface WatcherOptions {
   waitMs: number;

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { nginxArgs } from '../../src/lb/layout.ts';
 import { checkNginxConfig } from '../../src/lb/nginx-check.ts';
 import { placeholderBody } from '../../src/lb/placeholder.ts';
-import { runNginx, tempNginxDir } from '../support/nginx.ts';
-import { freePort } from '../support/ports.ts';
-import { waitFor } from '../support/wait.ts';
+import { runNginx, tempNginxDir } from '../../harness/nginx.ts';
+import { freePort } from '../../harness/ports.ts';
+import { waitFor } from '../../harness/wait.ts';
 
 test('prepareNginxDir lays out the main config, mime types, temp dir and a placeholder app.conf', async (t) => {
   const { layout, remove } = await tempNginxDir('127.0.0.1:1');

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { checkNginxConfig } from '../../src/lb/nginx-check.ts';
-import { tempNginxDir } from '../support/nginx.ts';
+import { tempNginxDir } from '../../harness/nginx.ts';
 
 test("a broken app.conf is reported with Nginx's own error, on one line, naming file and line", async (t) => {
   const { layout, remove } = await tempNginxDir('127.0.0.1:1');

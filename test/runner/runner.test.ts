@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startConsul, type ConsulAgent } from '../support/consul.ts';
-import { waitFor } from '../support/wait.ts';
+import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
+import { waitFor } from '../../harness/wait.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import type { Action } from '../../src/runner/action.ts';
-import { runTemplates } from '../../src/cli/run-templates.ts';
+import { runTemplates } from '../../src/engine/run-templates.ts';
 
 let consul: ConsulAgent;
 const dir = mkdtempSync(join(tmpdir(), 'drcon-runner-'));
