@@ -52,10 +52,12 @@ export class ConsulClient {
     // a new connection for each concurrent request and never queue one behind another on the
     // same socket (pipelining 1 = one request at a time per connection). Without a limit, undici
     // also opens a spare connection each time the pool is saturated, so only a limit bounds the
-    // count (requests beyond it wait for a free connection).
+    // count (requests beyond it wait for a free connection). HTTP/1.1 only: over HTTP/2 (which an
+    // https agent offers) queries would share connections as streams, and the connection count
+    // the budget of blocking queries is reckoned in would no longer hold.
     const connections = options.maxConnections ?? null;
     this.#pools = this.#origins.map(
-      (origin) => new Pool(origin, { connections, pipelining: 1, connect: { ca, rejectUnauthorized } }),
+      (origin) => new Pool(origin, { connections, pipelining: 1, allowH2: false, connect: { ca, rejectUnauthorized } }),
     );
   }
 
