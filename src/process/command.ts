@@ -96,7 +96,7 @@ export async function superviseShell(subprocess: ShellProcess, command: string, 
   }, timeoutMs);
   abortSignal?.addEventListener('abort', stopGroup, { once: true });
   if (pid !== undefined) runningGroups.add(pid);
-  subprocess.once('exit', () => {
+  subprocess.nodeChildProcess.once('exit', () => {
     durationMs = performance.now() - started;
     clearTimeout(timeoutTimer);
     abortSignal?.removeEventListener('abort', stopGroup);

@@ -19,7 +19,8 @@ export class HeldShell {
    */
   release(): ShellProcess | undefined {
     const subprocess = this.#subprocess;
-    if (subprocess.pid === undefined || subprocess.exitCode !== null || subprocess.signalCode !== null) {
+    const { exitCode, signalCode } = subprocess.nodeChildProcess;
+    if (subprocess.pid === undefined || exitCode !== null || signalCode !== null) {
       void this.discard();
       return undefined;
     }
