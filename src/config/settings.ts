@@ -29,8 +29,8 @@ export interface ExecSettings {
 export interface Settings {
   /** Consul agents, tried in order ("host:port" or a URL). */
   consulAddresses: string[];
+  /** The ACL token (read from -token-file, or CONSUL_HTTP_TOKEN). */
   token?: string;
-  tokenFile?: string;
   caFile?: string;
   /** Skip TLS verification of the agent (only when asked for explicitly). */
   insecureSkipVerify?: boolean;

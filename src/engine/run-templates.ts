@@ -78,7 +78,7 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
   }
   const jobsOf = (path: string) => jobs.filter((job) => sourceOf.get(job) === path);
   // The watcher is created below; the monitor asks for its size only when scraped. Loaded only
-  // when asked for: prom-client adds about 20 MB of memory to a process that serves no metrics.
+  // when asked for: prom-client adds its memory to a process that serves no metrics.
   let monitor: StatusMonitor | undefined;
   if (options.status) {
     const { StatusMonitor } = await import('../status/status-monitor.ts');

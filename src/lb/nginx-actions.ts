@@ -9,8 +9,8 @@ import { firstNginxError } from './nginx-check.ts';
 
 /**
  * `nginx -t` as a held shell command (held-shell.ts), as `render` runs its commands: the check is
- * on the way from a change to the reload, and starting a process from drcon costs about 9 ms more
- * than releasing one. Nginx reads the config only once released. Its stdout is /dev/null, which
+ * on the way from a change to the reload, and starting a process from drcon costs far more than
+ * releasing one. Nginx reads the config only once released. Its stdout is /dev/null, which
  * `access_log /dev/stdout` can open (the pipe drcon would give it cannot be).
  */
 export function nginxCheckAction(layout: NginxLayout, logger: Logger, timeoutMs: number): Action {

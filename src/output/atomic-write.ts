@@ -3,9 +3,8 @@
 // rename it over, and flush the directory so the rename itself survives a crash.
 //
 // Synchronous on purpose: drcon's outputs are small files, and each asynchronous fs call is a
-// hand-off to libuv's thread pool and back. Measured on a 2-core VM: the whole write took ~1 ms
-// with sync calls and ~3 ms through the thread pool, on the path from a Consul change to the
-// reload. Nothing else waits meanwhile: a run holds up the next one anyway, and Consul answers
+// hand-off to libuv's thread pool and back, on the path from a Consul change to the reload (the
+// README's Benchmarks section times the write). Nothing else waits meanwhile: a run holds up the next one anyway, and Consul answers
 // queue in their sockets.
 import { randomBytes } from 'node:crypto';
 import {

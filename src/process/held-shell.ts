@@ -1,8 +1,8 @@
 // A command's shell started ahead of need and held at its first line until released. Starting a
-// process from drcon is slow on small VMs: fork() copies the page tables of drcon's ~100 MB
-// process (measured on a 2-core VM: `sh -c date` ran 11 ms after child_process.spawn from Node,
-// 5 ms after posix_spawn from C). Releasing a held shell is one pipe write, so after a change the
-// command starts as soon as the shell can run it; the next shell is then started while idle.
+// process from drcon is slow on small VMs: fork() copies the page tables of drcon's whole process
+// (the README's Benchmarks section has the figures). Releasing a held shell is one pipe write, so
+// after a change the command starts as soon as the shell can run it; the next shell is then
+// started while idle.
 import { startShell, type ShellProcess } from './command.ts';
 
 export class HeldShell {

@@ -3,8 +3,8 @@
 // status index that wake on every check write, so the warning loop also gives the check index),
 // all service names (/v1/catalog/services) and all nodes (/v1/catalog/nodes). When the check index
 // moves, the list of all checks (/v1/health/state/any) is fetched, after the services the fast
-// signals showed: at 10,000 checks it is 2.3 MiB that Consul took ~90 ms to produce (measured on
-// a 2-core VM), and a blocking loop on it would make every change wait behind it. Each answer is
+// signals showed: it is by far the largest and slowest answer (see the README's Scale section for
+// figures), and a blocking loop on it would make every change wait behind it. Each answer is
 // diffed against the last one to find which services changed, and only their dependencies are
 // fetched again (ServiceFetcher). Service writes that touch no check are traced with the
 // ServicesWriteLedger; one that went unseen is looked for in Consul's service summary (instance
