@@ -16,6 +16,7 @@ import type { StatusMonitor } from '../status/status-monitor.ts';
 import { startStatusServer, type StatusServer } from '../status/status-server.ts';
 import { formatStatusAddress, type StatusAddress } from '../config/status-address.ts';
 import { logDataChanges } from './change-log.ts';
+import { onSignals, reloadSignal, stopSignals } from '../process/signals.ts';
 
 export interface TemplateJobSpec {
   source: string;
@@ -129,11 +130,7 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
       resolve(0);
     };
   });
-  const stopSignals: NodeJS.Signals[] = options.handleStopSignals === false ? [] : ['SIGINT', 'SIGTERM'];
-  for (const signal of stopSignals) process.on(signal, stopOnSignal);
-  const stopHandlingSignals = () => {
-    for (const signal of stopSignals) process.off(signal, stopOnSignal);
-  };
+  const stopHandlingSignals = onSignals(options.handleStopSignals === false ? [] : stopSignals, stopOnSignal);
 
   runner.start();
   if (options.once) {
@@ -168,11 +165,10 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
   fileWatcher.on('add', (path) => void reloadTemplates(jobsOf(path)));
   fileWatcher.on('unlink', (path) => logger.error('template file removed; keeping the last good output', { template: path }));
 
-  const onHangup = () => void reloadTemplates(jobs);
-  process.on('SIGHUP', onHangup);
+  const stopHandlingReload = onSignals([reloadSignal], () => void reloadTemplates(jobs));
   const status = await Promise.race([stopSignal, options.until ?? new Promise<number>(() => {})]);
   stopHandlingSignals();
-  process.off('SIGHUP', onHangup);
+  stopHandlingReload();
   await fileWatcher.close();
   await shutdown();
   return status;

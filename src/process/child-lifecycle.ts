@@ -4,8 +4,8 @@
 import { constants } from 'node:os';
 import type { Logger } from '../log/logger.ts';
 import type { ChildStartOptions, ChildSupervisor } from './supervisor.ts';
+import { childStopSignals, onSignals } from './signals.ts';
 
-const stopSignals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGQUIT'];
 /** After a stop signal, how long the child may take before it is killed: drcon must stop. */
 const stopGraceMs = 5_000;
 
@@ -16,6 +16,7 @@ export class ChildLifecycle {
   readonly #logger: Logger;
   #stop: (status: number) => void = () => {};
   #killTimer: NodeJS.Timeout | undefined;
+  readonly #removeSignalHandlers: () => void;
   readonly #onSignal = (signal: NodeJS.Signals): void => {
     this.#logger.info('stopping', { signal });
     if (!this.#supervisor.signalAll(signal)) return this.#stop(0);
@@ -30,7 +31,7 @@ export class ChildLifecycle {
     this.#supervisor = supervisor;
     this.#logger = logger;
     this.stopped = new Promise((resolve) => (this.#stop = resolve));
-    for (const signal of stopSignals) process.on(signal, this.#onSignal);
+    this.#removeSignalHandlers = onSignals(childStopSignals, this.#onSignal);
   }
 
   /** Starts the child unless it runs already; a failure to start stops drcon with status 1. */
@@ -52,7 +53,7 @@ export class ChildLifecycle {
 
   /** Removes the signal handlers and stops the child if it still runs. */
   async dispose(timeoutMs = 5_000): Promise<void> {
-    for (const signal of stopSignals) process.off(signal, this.#onSignal);
+    this.#removeSignalHandlers();
     clearTimeout(this.#killTimer);
     await this.#supervisor.stop(timeoutMs);
   }

@@ -3,6 +3,7 @@
 // happened, with the end of its output for the log line.
 import { execa } from 'execa';
 import type { Logger } from '../log/logger.ts';
+import { onExit } from './signals.ts';
 
 export interface CommandResult {
   /** Exited with status 0 in time. */
@@ -131,7 +132,7 @@ export async function superviseShell(subprocess: ShellProcess, command: string, 
 const runningGroups = new Set<number>();
 /** Process groups sent SIGTERM whose SIGKILL is still to come. */
 const groupsToKill = new Set<number>();
-process.on('exit', () => {
+onExit(() => {
   for (const pid of runningGroups) signalGroup(pid, 'SIGTERM');
   for (const pid of groupsToKill) signalGroup(pid, 'SIGKILL');
 });

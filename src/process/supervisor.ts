@@ -11,12 +11,13 @@
 //
 // Not orphaning it: while the child runs, a process 'exit' hook sends it SIGTERM. That covers a
 // normal exit, process.exit() and a crash on an uncaught exception. It cannot cover SIGKILL of
-// drcon, nor a fatal signal that has no handler (it ends the process without 'exit'): the CLI
-// therefore handles SIGTERM/SIGINT/SIGQUIT/SIGHUP itself, which forwardSignals does.
+// drcon, nor a fatal signal that has no handler (it ends the process without 'exit'): drcon
+// therefore handles the stop signals itself, and ChildLifecycle passes them on to the child.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { silentLogger, type Logger } from '../log/logger.ts';
+import { onExit } from './signals.ts';
 
 export interface ChildExit {
   /** Exit status, or null when a signal ended the child. */
@@ -86,9 +87,8 @@ export class ChildSupervisor {
       logLines(child.stderr, (line) => logger.info(line, { stream: 'stderr' }));
     }
 
-    const stopOnExit = (): void => void child.kill('SIGTERM');
-    process.on('exit', stopOnExit);
-    void exited.then(() => process.off('exit', stopOnExit));
+    const removeExitHook = onExit(() => void child.kill('SIGTERM'));
+    void exited.then(removeExitHook);
     this.#child = child;
     this.#exited = exited;
     this.#ownGroup = options.newSession ?? true;
@@ -143,22 +143,6 @@ export class ChildSupervisor {
     if ((await Promise.race([exited, timedOut])) === 'timeout') this.signalAll('SIGKILL');
     clearTimeout(timer);
     return exited;
-  }
-
-  /**
-   * Passes these signals, when drcon receives them, on to the child. Handling a signal replaces
-   * Node's default (exit for SIGTERM/SIGINT), so the caller decides when drcon exits, typically
-   * when `exited` resolves. Returns a function that removes the handlers.
-   */
-  forwardSignals(signals: readonly NodeJS.Signals[]): () => void {
-    const handlers = signals.map((signal) => {
-      const handler = (): void => void this.signal(signal);
-      process.on(signal, handler);
-      return [signal, handler] as const;
-    });
-    return () => {
-      for (const [signal, handler] of handlers) process.off(signal, handler);
-    };
   }
 }
 

@@ -59,25 +59,6 @@ describe('ChildSupervisor', () => {
     assert.equal(byMessage.oops?.child, pid);
   });
 
-  it('forwards the signals drcon receives to the child, until unsubscribed', async (t) => {
-    const { logger, lines } = recordingLogger();
-    const supervisor = new ChildSupervisor();
-    t.after(() => supervisor.stop(1000, 'SIGKILL'));
-    await supervisor.start(
-      'trap "echo got-hup" HUP; trap "exit 7" TERM; echo ready; while :; do sleep 0.05; done',
-      { output: 'log', logger },
-    );
-    await waitFor('the traps to be set', said(lines, 'ready'));
-    const listenersBefore = process.listenerCount('SIGHUP');
-    const unsubscribe = supervisor.forwardSignals(['SIGHUP', 'SIGTERM']);
-    process.kill(process.pid, 'SIGHUP');
-    await waitFor('the child to get SIGHUP', said(lines, 'got-hup'));
-    unsubscribe();
-    assert.equal(process.listenerCount('SIGHUP'), listenersBefore);
-    assert.equal(supervisor.running, true);
-    assert.deepEqual(await supervisor.stop(10_000), { code: 7, signal: null });
-  });
-
   it('signal() says whether a child received the signal', async () => {
     const supervisor = new ChildSupervisor();
     assert.equal(supervisor.signal('SIGHUP'), false);
