@@ -1,43 +1,41 @@
-// Wires the data flow for commands that render templates: Consul client → watcher → runner,
-// plus what a long-running process needs: template file watching, SIGHUP, clean shutdown, change
-// logs, and the status server (health and metrics).
+// One run of drcon, wired in the order data flows: Consul client → watcher → templates → runner.
+// Status (health and metrics), the change log and template hot-reload are attached to it as
+// observers. The settings are read here, once, and each part gets the values it acts on.
+// `render` and `lb` are thin commands over this: they build the jobs (with their checks and
+// commands) and say how a run ends besides a stop signal.
 
-import { watch as watchFiles } from 'chokidar';
 import { ConsulClient } from '../consul/client.ts';
-import type { Logger } from '../log/logger.ts';
-import { Watcher } from '../watch/watcher.ts';
-import { RetryBudget } from '../watch/retry-budget.ts';
-import { Template } from '../template/template.ts';
-import { Runner, type RunnerJob } from '../runner/runner.ts';
-import type { Action } from '../runner/action.ts';
 import type { ConsulClientOptions } from '../consul/types.ts';
+import type { Settings } from '../config/settings.ts';
 import type { Dependency } from '../dependency/dependency.ts';
+import type { Logger } from '../log/logger.ts';
+import { onSignals, stopSignals } from '../process/signals.ts';
+import type { Action } from '../runner/action.ts';
+import { Runner } from '../runner/runner.ts';
 import type { StatusMonitor } from '../status/status-monitor.ts';
-import { startStatusServer, type StatusServer } from '../status/status-server.ts';
-import { formatStatusAddress, type StatusAddress } from '../config/status-address.ts';
+import type { StatusServer } from '../status/status-server.ts';
+import { RetryBudget } from '../watch/retry-budget.ts';
+import { Watcher } from '../watch/watcher.ts';
 import { logDataChanges } from './change-log.ts';
-import { onSignals, reloadSignal, stopSignals } from '../process/signals.ts';
+import { createStatusMonitor, serveStatus, type StatusOptions } from './status-observer.ts';
+import { loadTemplateJobs, type TemplateJobSpec } from './template-jobs.ts';
+import { reloadTemplatesOnChange } from './template-reload.ts';
 
-export interface TemplateJobSpec {
-  source: string;
-  destination: string;
-  check?: Action;
-  command?: Action;
-}
+export type { StatusOptions, TemplateJobSpec };
+
+/** The settings a run reads; a command's Settings has them all. */
+export type RunSettings = Pick<
+  Settings,
+  | 'consulAddresses' | 'token' | 'caFile' | 'insecureSkipVerify'
+  | 'blockingWaitMs' | 'maxStaleMs' | 'maxBlockingQueries'
+  | 'minIntervalMs' | 'wait' | 'once' | 'retryAttempts' | 'dry'
+>;
 
 export interface RunTemplatesOptions {
-  consul: ConsulClientOptions;
+  settings: RunSettings;
   jobs: TemplateJobSpec[];
   logger: Logger;
-  blockingWaitMs: number;
-  maxStaleMs: number;
-  maxBlockingQueries?: number;
-  minIntervalMs: number;
-  wait?: { minMs: number; maxMs: number };
-  once?: boolean;
-  /** With `once`: failed tries in a row of one query before the run gives up; 0 or unset: never. */
-  retryAttempts?: number;
-  dry?: boolean;
+  /** Root context handed to every template (the lb's settings). */
   context?: object;
   /** Runs once after every pass that changed a file, after the commands (exec mode's reload signal). */
   afterChange?: Action;
@@ -51,47 +49,34 @@ export interface RunTemplatesOptions {
   handleStopSignals?: boolean;
 }
 
-export interface StatusOptions {
-  address: StatusAddress;
-  /** False for a default address: when it cannot listen there, drcon warns and runs without it. */
-  required: boolean;
-  /** The jobs' check is `nginx -t` and their command the reload (adds the Nginx metrics). */
-  nginx?: boolean;
-}
-
 export interface TemplateEngine {
   runner: Runner;
   watcher: Watcher;
   client: ConsulClient;
 }
 
+/** The Consul client's options: where the agent is and how to talk to it. */
+function consulClientOptions(settings: RunSettings): ConsulClientOptions {
+  return { addresses: settings.consulAddresses, token: settings.token, caFile: settings.caFile, insecureSkipVerify: settings.insecureSkipVerify };
+}
+
 /** Runs until done (`once`) or until SIGINT/SIGTERM; resolves to the exit status. */
 export async function runTemplates(options: RunTemplatesOptions, onReady?: (engine: TemplateEngine) => void): Promise<number> {
-  const { logger } = options;
-  const jobs: RunnerJob[] = [];
-  const sourceOf = new Map<RunnerJob, string>();
-  for (const spec of options.jobs) {
-    // The same source may render to several destinations: the job's name tells them apart.
-    const name = options.jobs.filter((other) => other.source === spec.source).length > 1 ? `${spec.source} → ${spec.destination}` : spec.source;
-    const job = { name, template: await Template.fromFile(spec.source), destination: spec.destination, check: spec.check, command: spec.command };
-    jobs.push(job);
-    sourceOf.set(job, spec.source);
-  }
-  const jobsOf = (path: string) => jobs.filter((job) => sourceOf.get(job) === path);
-  // The watcher is created below; the monitor asks for its size only when scraped. Loaded only
-  // when asked for: prom-client adds its memory to a process that serves no metrics.
+  const { settings, logger } = options;
+  const templates = await loadTemplateJobs(options.jobs);
+  const { jobs } = templates;
+  // The watcher is created below; the monitor asks for its size only when scraped.
   let monitor: StatusMonitor | undefined;
-  if (options.status) {
-    const { StatusMonitor } = await import('../status/status-monitor.ts');
-    monitor = new StatusMonitor({ jobs, watches: (): number => watcher.size, nginx: options.status.nginx });
-  }
+  if (options.status) monitor = await createStatusMonitor(options.status, jobs, (): number => watcher.size);
+
+  const client = new ConsulClient({ ...consulClientOptions(settings), logger, onRequest: monitor?.onConsulRequest });
+
   // A one-shot run ends, unfinished, once a query has failed too often in a row (gaveUp).
-  const budget = options.once && options.retryAttempts ? new RetryBudget(options.retryAttempts) : undefined;
+  const budget = settings.once && settings.retryAttempts ? new RetryBudget(settings.retryAttempts) : undefined;
   let giveUp: (reason: { dependency: Dependency; error: Error }) => void = () => {};
   const gaveUp = new Promise<{ dependency: Dependency; error: Error }>((resolve) => (giveUp = resolve));
-  const client = new ConsulClient({ logger, ...options.consul, onRequest: monitor?.onConsulRequest });
   const watcher: Watcher = new Watcher(client, {
-    waitMs: options.blockingWaitMs, maxStaleMs: options.maxStaleMs, maxBlockingQueries: options.maxBlockingQueries, logger,
+    waitMs: settings.blockingWaitMs, maxStaleMs: settings.maxStaleMs, maxBlockingQueries: settings.maxBlockingQueries, logger,
     onError: (dependency, error) => {
       monitor?.onWatchError(dependency, error);
       if (budget?.failed(dependency)) giveUp({ dependency, error });
@@ -101,11 +86,14 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
       budget?.recovered(dependency);
     },
   });
+  // Subscribed before the runner, so that a change is logged before what it causes.
   const stopChangeLog = logDataChanges(watcher, logger);
+
   const runner = new Runner({
-    jobs, watcher, logger, minIntervalMs: options.minIntervalMs, wait: options.wait,
-    dry: options.dry, context: options.context, events: monitor?.events, afterChange: options.afterChange,
+    jobs, watcher, logger, minIntervalMs: settings.minIntervalMs, wait: settings.wait,
+    dry: settings.dry, context: options.context, events: monitor?.events, afterChange: options.afterChange,
   });
+
   let statusServer: StatusServer | undefined;
   try {
     if (options.status && monitor) statusServer = await serveStatus(options.status, monitor, logger);
@@ -133,13 +121,13 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
   const stopHandlingSignals = onSignals(options.handleStopSignals === false ? [] : stopSignals, stopOnSignal);
 
   runner.start();
-  if (options.once) {
+  if (settings.once) {
     // A signal ends the run unfinished (non-zero), but only after its commands are stopped:
     // Node's default handling would leave them running.
     const outcome = await Promise.race([runner.settled(), stopSignal.then(() => undefined), gaveUp]);
     stopHandlingSignals();
     if (outcome !== undefined && 'error' in outcome) {
-      logger.error(`giving up: a Consul query failed ${options.retryAttempts} times in a row`, { dependency: outcome.dependency.id, error: outcome.error.message });
+      logger.error(`giving up: a Consul query failed ${settings.retryAttempts} times in a row`, { dependency: outcome.dependency.id, error: outcome.error.message });
     }
     await shutdown();
     const finished = outcome !== undefined && 'failed' in outcome; // not stopped, not given up
@@ -147,46 +135,10 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
   }
 
   void runner.settled().then(() => options.onFirstRender?.());
-  const reloadTemplates = async (changed: RunnerJob[]) => {
-    for (const job of changed) {
-      try {
-        job.template = await Template.fromFile(sourceOf.get(job)!);
-        logger.info('template reloaded', { template: job.name });
-      } catch (error) {
-        // Keep rendering with the last good template; the output on disk stays as it is.
-        logger.error(`template not reloaded: ${(error as Error).message}`, { template: job.name });
-      }
-    }
-    runner.invalidate(changed);
-  };
-
-  const fileWatcher = watchFiles([...new Set(sourceOf.values())], { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 10 } });
-  fileWatcher.on('change', (path) => void reloadTemplates(jobsOf(path)));
-  fileWatcher.on('add', (path) => void reloadTemplates(jobsOf(path)));
-  fileWatcher.on('unlink', (path) => logger.error('template file removed; keeping the last good output', { template: path }));
-
-  const stopHandlingReload = onSignals([reloadSignal], () => void reloadTemplates(jobs));
+  const stopReloading = reloadTemplatesOnChange(templates, runner, logger);
   const status = await Promise.race([stopSignal, options.until ?? new Promise<number>(() => {})]);
   stopHandlingSignals();
-  stopHandlingReload();
-  await fileWatcher.close();
+  await stopReloading();
   await shutdown();
   return status;
-}
-
-/** Starts the status server; a default address that is taken only costs a warning. */
-async function serveStatus(options: StatusOptions, monitor: StatusMonitor, logger: Logger): Promise<StatusServer | undefined> {
-  try {
-    const server = await startStatusServer(options.address, {
-      health: () => monitor.health.report(),
-      metrics: () => monitor.metrics.text(),
-      metricsContentType: monitor.metrics.contentType,
-    });
-    logger.info('status server listening', { address: formatStatusAddress(server.address), routes: '/health /metrics' });
-    return server;
-  } catch (error) {
-    if (options.required) throw error;
-    logger.warn(`${(error as Error).message}; running without it (set -status-addr)`);
-    return undefined;
-  }
 }

@@ -11,6 +11,7 @@ import { waitFor } from '../../harness/wait.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { shellAction } from '../../src/runner/action.ts';
 import { runTemplates, type TemplateJobSpec } from '../../src/engine/run-templates.ts';
+import { mergeSettings } from '../../src/config/settings.ts';
 
 const token = 'tok-7f3a-never-shown';
 let consul: ConsulAgent;
@@ -40,9 +41,9 @@ async function startEngine(name: string, source: string, job: Partial<TemplateJo
   writeFileSync(template, source);
   let stop: (status: number) => void = () => {};
   const finished = runTemplates({
-    consul: { addresses: [consul.address], token },
+    settings: mergeSettings({ consulAddresses: [consul.address], token, blockingWaitMs: 10_000, maxStaleMs: 2_000, minIntervalMs: 0 }),
     jobs: [{ source: template, destination: join(dir, `${name}.out`), ...job }],
-    logger, blockingWaitMs: 10_000, maxStaleMs: 2_000, minIntervalMs: 0,
+    logger,
     status: { address: { host: '127.0.0.1', port: 0 }, required: true, nginx },
     until: new Promise<number>((resolve) => (stop = resolve)),
     handleStopSignals: false,
@@ -159,9 +160,9 @@ test('a default address that is taken costs a warning, not the run', async () =>
   writeFileSync(join(dir, 'best-effort.hbs'), 'ok\n');
   let stop: (status: number) => void = () => {};
   const finished = runTemplates({
-    consul: { addresses: [consul.address] },
+    settings: mergeSettings({ consulAddresses: [consul.address], blockingWaitMs: 10_000, maxStaleMs: 2_000, minIntervalMs: 0 }),
     jobs: [{ source: join(dir, 'best-effort.hbs'), destination: out }],
-    logger: createLogger({ write: (line) => logs.push(line) }), blockingWaitMs: 10_000, maxStaleMs: 2_000, minIntervalMs: 0,
+    logger: createLogger({ write: (line) => logs.push(line) }),
     status: { address: { host: '127.0.0.1', port }, required: false },
     until: new Promise<number>((resolve) => (stop = resolve)),
     handleStopSignals: false,
