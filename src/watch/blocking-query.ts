@@ -10,10 +10,10 @@ import { RateLimiter } from './rate-limit.ts';
 import type { ConsulResponse } from '../consul/types.ts';
 
 export interface BlockingQueryOptions {
-  /** Longest time Consul may hold one request. Default 60 s. */
-  waitMs?: number;
-  /** A stale read older than this (X-Consul-LastContact) is repeated as a leader read. Default 2 s. */
-  maxStaleMs?: number;
+  /** Longest time Consul may hold one request. */
+  waitMs: number;
+  /** A stale read older than this (X-Consul-LastContact) is repeated as a leader read. */
+  maxStaleMs: number;
   logger: Logger;
   /** Least time between two requests of this loop. Default 50 ms (about 20 requests/s at most). */
   minSpacingMs?: number;
@@ -73,8 +73,8 @@ export class BlockingQuery<T> {
     this.#client = client;
     this.#dependency = dependency;
     this.#handlers = handlers;
-    this.#waitMs = options.waitMs ?? 60_000;
-    this.#maxStaleMs = options.maxStaleMs ?? 2_000;
+    this.#waitMs = options.waitMs;
+    this.#maxStaleMs = options.maxStaleMs;
     this.#log = options.logger.child({ dependency: dependency.id });
     this.#backoff = new Backoff(options.backoff);
     this.#rateLimit = new RateLimiter({ minSpacingMs: options.minSpacingMs });
