@@ -3,6 +3,9 @@
 // flag the user never gave.
 import type { Argv } from 'yargs';
 import { logLevels } from '../log/logger.ts';
+import { defaults } from '../config/defaults.ts';
+import { formatDuration } from '../config/duration.ts';
+import { reloadSignal } from '../process/signals.ts';
 
 export function withConsulFlags<T>(yargs: Argv<T>) {
   return yargs
@@ -19,20 +22,20 @@ export function withConsulFlags<T>(yargs: Argv<T>) {
     .option('tls-server-name', { type: 'string', alias: 'consul-ssl-server-name', describe: 'name the agent\'s certificate must be valid for [env CONSUL_TLS_SERVER_NAME]' })
     .option('insecure-skip-verify', { type: 'boolean', describe: 'do not verify the agent\'s TLS certificate (unsafe)' })
     .option('consul-ssl-verify', { type: 'boolean', defaultDescription: 'true', describe: 'consul-template\'s spelling: false is -insecure-skip-verify' })
-    .option('max-stale', { type: 'string', defaultDescription: '2s', describe: 'longest staleness accepted from a stale read before asking the leader' })
+    .option('max-stale', { type: 'string', defaultDescription: formatDuration(defaults.maxStaleMs), describe: 'longest staleness accepted from a stale read before asking the leader' })
     .option('max-blocking-queries', {
-      type: 'string', defaultDescription: '24',
+      type: 'string', defaultDescription: String(defaults.maxBlockingQueries),
       describe: 'most blocking queries held open; past it, service queries share catalog-wide change detection (more: faster changes, more connections)',
     })
-    .option('consul-wait', { type: 'string', defaultDescription: '60s', describe: 'how long each blocking query may wait at Consul' })
-    .option('min-interval', { type: 'string', defaultDescription: '200ms', describe: 'least time between two runs of a command during a burst of changes' })
+    .option('consul-wait', { type: 'string', defaultDescription: formatDuration(defaults.blockingWaitMs), describe: 'how long each blocking query may wait at Consul' })
+    .option('min-interval', { type: 'string', defaultDescription: formatDuration(defaults.minIntervalMs), describe: 'least time between two runs of a command during a burst of changes' })
     .option('wait', { type: 'string', describe: 'quiescence min[:max]: render after no change for min, at the latest after max' })
-    .option('command-timeout', { type: 'string', defaultDescription: '30s', describe: 'kill a command (and its children) after this long' })
+    .option('command-timeout', { type: 'string', defaultDescription: formatDuration(defaults.commandTimeoutMs), describe: 'kill a command (and its children) after this long' })
     .option('kill-signal', { type: 'string', describe: 'a signal that stops drcon, besides SIGINT and SIGTERM' })
-    .option('reload-signal', { type: 'string', defaultDescription: 'SIGHUP', describe: 'the signal that re-reads the templates (SIGHUP then stops drcon)' })
+    .option('reload-signal', { type: 'string', defaultDescription: reloadSignal, describe: 'the signal that re-reads the templates (SIGHUP then stops drcon)' })
     .option('pid-file', { type: 'string', describe: 'write drcon\'s process id to this file while it runs' })
-    .option('log-level', { type: 'string', choices: logLevels, defaultDescription: 'info', describe: 'least level logged' })
-    .option('log-format', { type: 'string', choices: ['text', 'json'], defaultDescription: 'text', describe: 'log line format' });
+    .option('log-level', { type: 'string', choices: logLevels, defaultDescription: defaults.logLevel, describe: 'least level logged' })
+    .option('log-format', { type: 'string', choices: ['text', 'json'], defaultDescription: defaults.logFormat, describe: 'log line format' });
 }
 
 /** `-status-addr`: render serves no status by default, lb does (its container health check uses it). */

@@ -5,19 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withConsulFlags, withStatusFlag } from './common-flags.ts';
-import { consulClientOptions, resolveSettings, type CommonArgs } from './settings-from-flags.ts';
-import { runTemplates } from './run-templates.ts';
+import { resolveSettings, type CommonArgs } from './settings-from-flags.ts';
+import { runTemplates } from '../engine/run-templates.ts';
 import { UsageError } from './usage-error.ts';
-import { createLogger } from '../log/logger.ts';
-import { ChildSupervisor } from '../child/supervisor.ts';
-import { ChildLifecycle } from '../child/child-lifecycle.ts';
-import { processSignals } from './process-signals.ts';
+import { loggerFor } from '../engine/settings-logger.ts';
+import { ChildSupervisor } from '../process/supervisor.ts';
+import { ChildLifecycle } from '../process/child-lifecycle.ts';
+import { runSignals } from '../process/signals.ts';
+import { formatDuration } from '../config/duration.ts';
 import { prepareNginxDir, nginxArgs } from '../lb/layout.ts';
 import { parseListen } from '../lb/listen.ts';
 import { openNginxStdout } from '../lb/nginx-stdout.ts';
 import { nginxCheckAction, nginxReloadAction } from '../lb/nginx-actions.ts';
 import { settingsForLog } from '../status/settings-log.ts';
-import type { StatusAddress } from '../status/status-address.ts';
+import { formatStatusAddress } from '../config/status-address.ts';
+import { defaults } from '../config/defaults.ts';
 
 interface LbArgs extends CommonArgs {
   service?: string;
@@ -29,26 +31,20 @@ interface LbArgs extends CommonArgs {
 const shippedTemplate = fileURLToPath(new URL('../../templates/app.conf.hbs', import.meta.url));
 /** How long Nginx waits for the first complete render before it starts with the 503 placeholder. */
 const firstRenderGraceMs = 5_000;
-/** Nginx's graceful stop: workers finish their requests (within nginx.conf's worker_shutdown_timeout). */
-const defaultKillSignal: NodeJS.Signals = 'SIGQUIT';
-/** Past nginx.conf's worker_shutdown_timeout (10 s), so the graceful stop can finish first. */
-const defaultKillTimeoutMs = 15_000;
-/** Loopback only: the image's HEALTHCHECK asks here; scraping from outside needs -status-addr 0.0.0.0:9600. */
-const defaultStatusAddress: StatusAddress = { host: '127.0.0.1', port: 9600 };
 
 export function lbCommand(setStatus: (code: number) => void): CommandModule<object, LbArgs> {
   return {
     command: 'lb',
     describe: 'the DR CoN load balancer: Nginx balancing across the passing instances of services in Consul',
     builder: (yargs: Argv) =>
-      withStatusFlag(withConsulFlags(yargs), '127.0.0.1:9600')
+      withStatusFlag(withConsulFlags(yargs), formatStatusAddress(defaults.lbStatusAddress))
         .option('service', { type: 'string', describe: 'service name, or a comma-separated list; unset: route urlprefix-/path tags [env SERVICE]' })
-        .option('listen', { type: 'string', describe: 'port or host:port Nginx listens on [env LISTEN]', defaultDescription: '80' })
+        .option('listen', { type: 'string', describe: 'port or host:port Nginx listens on [env LISTEN]', defaultDescription: defaults.listen })
         .option('dir', { type: 'string', describe: 'directory for nginx.conf, conf.d/app.conf, pid and temp files [env NGINX_DIR]', defaultDescription: join(tmpdir(), 'drcon-nginx') })
         .option('template', { type: 'string', describe: 'replacement for the shipped Nginx template [env TEMPLATE]' })
         .option('config', { type: 'string', array: true, describe: 'consul-template config file(s), HCL or JSON, for Consul settings; several merge in order, flags win' })
-        .option('exec-kill-signal', { type: 'string', defaultDescription: 'SIGQUIT', describe: 'signal Nginx gets when drcon gets SIGTERM (SIGQUIT: graceful)' })
-        .option('exec-kill-timeout', { type: 'string', defaultDescription: '15s', describe: 'after it, a Nginx still stopping gets SIGTERM (fast shutdown), and SIGKILL 5 s later' }) as unknown as Argv<LbArgs>,
+        .option('exec-kill-signal', { type: 'string', defaultDescription: defaults.lbKillSignal, describe: 'signal Nginx gets when drcon gets SIGTERM (SIGQUIT: graceful)' })
+        .option('exec-kill-timeout', { type: 'string', defaultDescription: formatDuration(defaults.lbKillTimeoutMs), describe: 'after it, a Nginx still stopping gets SIGTERM (fast shutdown), and SIGKILL 5 s later' }) as unknown as Argv<LbArgs>,
     handler: async (argv: ArgumentsCamelCase<LbArgs>) => {
       const env = process.env;
       const consulAddr = argv.consulAddr ?? (env.CONSUL ? [env.CONSUL] : undefined);
@@ -59,7 +55,7 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
       if (settings.templates.length > 0) throw new UsageError('-config: drcon lb renders its own template; remove the "template" blocks (-template replaces the shipped one)');
       if (settings.exec !== undefined) throw new UsageError('-config: drcon lb supervises Nginx; remove the "exec" block');
       if (settings.once) throw new UsageError('-config: drcon lb runs until it is stopped; remove "once"');
-      const listenText = argv.listen ?? env.LISTEN ?? '80';
+      const listenText = argv.listen ?? env.LISTEN ?? defaults.listen;
       let listen: string;
       try {
         listen = parseListen(listenText);
@@ -68,8 +64,8 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
       }
       const services = (argv.service ?? env.SERVICE ?? '').split(',').map((name) => name.trim()).filter(Boolean);
       const dir = argv.dir ?? env.NGINX_DIR ?? join(tmpdir(), 'drcon-nginx');
-      const logger = createLogger({ level: settings.logLevel, format: settings.logFormat, secrets: settings.token ? [settings.token] : [] });
-      const status = settings.statusAddress ?? defaultStatusAddress;
+      const logger = loggerFor(settings);
+      const status = settings.statusAddress ?? defaults.lbStatusAddress;
       logger.info('settings', settingsForLog(settings, status, { services: services.length > 0 ? services.join(',') : 'routes from urlprefix- tags', listen, dir, template }));
 
       const layout = await prepareNginxDir(dir, { listen });
@@ -79,11 +75,10 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
 
       // Signals go to Nginx: SIGTERM (and -kill-signal) as a graceful stop (QUIT) unless told
       // otherwise; INT is Nginx's fast shutdown. drcon follows when Nginx exits.
-      const signals = processSignals(settings);
       const lifecycle = new ChildLifecycle(nginx, logger, {
-        signalFor: (received) => (received === 'SIGINT' || received === 'SIGQUIT' ? received : settings.execKillSignal ?? defaultKillSignal),
-        alsoOn: signals.stop,
-        timeoutMs: settings.execKillTimeoutMs ?? defaultKillTimeoutMs,
+        signalFor: (received) => (received === 'SIGINT' || received === 'SIGQUIT' ? received : settings.execKillSignal ?? defaults.lbKillSignal),
+        alsoOn: runSignals(settings).stop,
+        timeoutMs: settings.execKillTimeoutMs ?? defaults.lbKillTimeoutMs,
         then: 'SIGTERM',
       });
       const startNginx = () => {
@@ -98,23 +93,15 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
       try {
         setStatus(
           await runTemplates({
-            consul: consulClientOptions(settings),
+            settings,
             jobs: [{ source: template, destination: layout.appConfig, check: nginxCheckAction(layout, logger, settings.commandTimeoutMs), command: nginxReloadAction(nginx) }],
             logger,
-            blockingWaitMs: settings.blockingWaitMs,
-            maxStaleMs: settings.maxStaleMs,
-            maxBlockingQueries: settings.maxBlockingQueries,
-            minIntervalMs: settings.minIntervalMs,
-            wait: settings.wait,
             context: { listen, services },
             // Only an address the user chose must be free; the default one is best effort.
             status: status === 'off' ? undefined : { address: status, required: settings.statusAddress !== undefined, nginx: true },
             onFirstRender: startNginx,
             until: lifecycle.stopped,
             handleStopSignals: false,
-            signals,
-            pidFile: settings.pidFile,
-            templateErrorFatal: settings.templateErrorFatal,
           }),
         );
       } finally {

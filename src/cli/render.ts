@@ -1,15 +1,17 @@
 // `drcon render`: consul-template's command line, rendering Handlebars templates from Consul.
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { withConsulFlags, withStatusFlag } from './common-flags.ts';
-import { consulClientOptions, flagSignal, resolveSettings, type CommonArgs } from './settings-from-flags.ts';
-import { runTemplates } from './run-templates.ts';
-import { createLogger } from '../log/logger.ts';
+import { flagSignal, resolveSettings, type CommonArgs } from './settings-from-flags.ts';
+import { runTemplates } from '../engine/run-templates.ts';
+import { loggerFor } from '../engine/settings-logger.ts';
 import { shellAction } from '../runner/action.ts';
 import { UsageError } from './usage-error.ts';
+import { defaults } from '../config/defaults.ts';
 import { settingsForLog } from '../status/settings-log.ts';
-import { ChildSupervisor } from '../child/supervisor.ts';
-import { ChildLifecycle, childStopSignals } from '../child/child-lifecycle.ts';
-import { processSignals } from './process-signals.ts';
+import { ChildSupervisor } from '../process/supervisor.ts';
+import { ChildLifecycle } from '../process/child-lifecycle.ts';
+import { childStopSignals, runSignals } from '../process/signals.ts';
+import { formatDuration } from '../config/duration.ts';
 import { signalAction } from '../runner/action.ts';
 import { Template } from '../template/template.ts';
 import type { TemplateSettings } from '../config/settings.ts';
@@ -34,16 +36,16 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
         .option('config', { type: 'string', array: true, describe: 'consul-template config file, HCL or JSON; several merge in order, flags win' })
         .option('once', { type: 'boolean', default: false, describe: 'render once, run commands, exit (non-zero if anything failed)' })
         .option('consul-retry-attempts', {
-          type: 'string', defaultDescription: '12',
+          type: 'string', defaultDescription: String(defaults.retryAttempts),
           describe: 'with -once: give up (exit 1) when a Consul query failed this many times in a row; 0 retries for ever. Watching never gives up',
         })
         .option('dry', { type: 'boolean', default: false, describe: 'print rendered output to stdout; write nothing, run nothing' })
         .option('parse-only', { type: 'boolean', default: false, describe: 'load every template (syntax, helpers) and exit: 0 when all load, 1 with one line per error' })
         .option('check', { type: 'string', array: true, describe: 'destination:command run after a new file is in place, before its command; on failure the old file is put back' })
         .option('exec', { type: 'string', describe: 'supervise this command: started after the first render, signalled on every change, stop signals forwarded; drcon exits with its status' })
-        .option('exec-reload-signal', { type: 'string', defaultDescription: 'SIGHUP', describe: 'signal sent to the -exec child when a file changed' })
+        .option('exec-reload-signal', { type: 'string', defaultDescription: defaults.execReloadSignal, describe: 'signal sent to the -exec child when a file changed' })
         .option('exec-kill-signal', { type: 'string', describe: 'signal sent to the -exec child when drcon stops (default: the signal drcon got)' })
-        .option('exec-kill-timeout', { type: 'string', defaultDescription: '5s', describe: 'how long the -exec child may take to stop before it is killed' })
+        .option('exec-kill-timeout', { type: 'string', defaultDescription: formatDuration(defaults.execKillTimeoutMs), describe: 'how long the -exec child may take to stop before it is killed' })
         .example('$0 render -template "app.hbs:/etc/nginx/conf.d/app.conf:nginx -s reload"', '') as unknown as Argv<RenderArgs>,
     handler: async (argv: ArgumentsCamelCase<RenderArgs>) => {
       const settings = await resolveSettings(argv);
@@ -52,9 +54,9 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
       if (argv.parseOnly) return setStatus(await parseTemplates(settings.templates));
       // The -exec flags win over a config file's exec block.
       const exec = argv.exec ?? settings.exec?.command;
-      const reloadSignal = flagSignal(argv.execReloadSignal ?? settings.exec?.reloadSignal ?? 'SIGHUP', '-exec-reload-signal');
+      const reloadSignal = flagSignal(argv.execReloadSignal ?? settings.exec?.reloadSignal ?? defaults.execReloadSignal, '-exec-reload-signal');
       if (exec !== undefined && (settings.once || settings.dry)) throw new UsageError('-exec: cannot be combined with -once or -dry');
-      const logger = createLogger({ level: settings.logLevel, format: settings.logFormat, secrets: settings.token ? [settings.token] : [] });
+      const logger = loggerFor(settings);
       const status = settings.statusAddress ?? 'off';
       // A one-shot run's stderr carries only what went wrong (scripts read it); a long-running one
       // starts its log with what it runs with.
@@ -66,17 +68,16 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
         command === undefined ? undefined : shellAction(command, timeoutMs ?? settings.commandTimeoutMs, logger, { holdNext: !settings.once && !settings.dry });
 
       const child = exec === undefined ? undefined : new ChildSupervisor();
-      const signals = processSignals(settings);
       // -exec-kill-signal for every stop signal; without it, the signal drcon got (SIGTERM for the others).
       const lifecycle = child && new ChildLifecycle(child, logger, {
         signalFor: (received) => settings.execKillSignal ?? (childStopSignals.includes(received) ? received : 'SIGTERM'),
-        alsoOn: signals.stop,
-        timeoutMs: settings.execKillTimeoutMs,
+        alsoOn: runSignals(settings).stop,
+        timeoutMs: settings.execKillTimeoutMs ?? defaults.execKillTimeoutMs,
       });
       try {
         setStatus(
           await runTemplates({
-            consul: consulClientOptions(settings),
+            settings,
             jobs: settings.templates.map((template) => ({
               source: template.source,
               contents: template.contents,
@@ -87,18 +88,7 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
               wait: template.wait,
             })),
             logger,
-            blockingWaitMs: settings.blockingWaitMs,
-            maxStaleMs: settings.maxStaleMs,
-            maxBlockingQueries: settings.maxBlockingQueries,
-            minIntervalMs: settings.minIntervalMs,
-            wait: settings.wait,
-            once: settings.once,
-            retryAttempts: settings.retryAttempts,
-            dry: settings.dry,
             status: status === 'off' ? undefined : { address: status, required: true },
-            signals,
-            pidFile: settings.pidFile,
-            templateErrorFatal: settings.templateErrorFatal,
             ...(child && lifecycle && exec !== undefined
               ? {
                   afterChange: signalAction(child, reloadSignal),

@@ -7,13 +7,12 @@ import { parseTemplateSpec } from '../config/template-spec.ts';
 import { loadConfigFile } from '../config/config-file.ts';
 import { mergeSettings, type Settings, type PartialSettings } from '../config/settings.ts';
 import type { LogFormat, LogLevel } from '../log/logger.ts';
-import { parseConsulAddress } from '../consul/address.ts';
-import { tlsConnectOptions } from '../consul/tls.ts';
-import { signalName } from '../config/signal.ts';
-import type { ConsulClientOptions } from '../consul/types.ts';
+import { parseConsulAddress } from '../config/consul-address.ts';
 import { UsageError } from './usage-error.ts';
-import { processSignalsProblem } from './process-signals.ts';
-import { parseStatusAddress } from '../status/status-address.ts';
+import { parseStatusAddress } from '../config/status-address.ts';
+import { signalName } from '../config/signal.ts';
+import { tlsConnectOptions } from '../consul/tls.ts';
+import { runSignalsProblem } from '../process/signals.ts';
 
 export interface CommonArgs {
   consulAddr?: string[];
@@ -53,7 +52,7 @@ export async function resolveSettings(args: CommonArgs, env: NodeJS.ProcessEnv =
     for (const file of args.config ?? []) files.push(await loadConfigFile(file));
     const settings = mergeSettings(fromEnvironment(env), ...files, await fromFlags(args));
     await checkTlsFiles(settings);
-    const signalsProblem = processSignalsProblem(settings);
+    const signalsProblem = runSignalsProblem(settings);
     if (signalsProblem !== undefined) throw new UsageError(signalsProblem);
     return settings;
   } catch (error) {
@@ -157,20 +156,6 @@ async function checkTlsFiles(settings: Settings): Promise<void> {
   } catch (error) {
     throw new UsageError(`-ca-path: ${(error as Error).message}`);
   }
-}
-
-/** What the Consul client is told: the agents, the token and TLS. */
-export function consulClientOptions(settings: Settings): ConsulClientOptions {
-  return {
-    addresses: settings.consulAddresses,
-    token: settings.token,
-    caFile: settings.caFile,
-    caPath: settings.caPath,
-    certFile: settings.clientCert,
-    keyFile: settings.clientKey,
-    serverName: settings.tlsServerName,
-    insecureSkipVerify: settings.insecureSkipVerify,
-  };
 }
 
 async function tokenFromFlags(args: CommonArgs): Promise<string | undefined> {

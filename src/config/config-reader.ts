@@ -1,12 +1,12 @@
 // Typed reads of one config file's values, whichever language it was written in. Every error
 // names the file and the setting's path; settings drcon does not know are collected as the file
 // is read, so that all of them are reported together, one line each.
-import { parseConsulAddress } from '../consul/address.ts';
+import { parseConsulAddress } from './consul-address.ts';
 import { logLevels, type LogLevel } from '../log/logger.ts';
 import { ConfigError } from './config-error.ts';
 import { parseDuration } from './duration.ts';
 import type { WaitSettings } from './settings.ts';
-import { shellCommandLine } from './shell-words.ts';
+import { shellCommandLine } from '../process/shell-words.ts';
 import { signalName } from './signal.ts';
 import { parseWait, waitWindow } from './wait.ts';
 

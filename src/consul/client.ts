@@ -1,7 +1,7 @@
 // The HTTP client for a Consul agent's API: GET only, JSON answers, blocking-query parameters,
 // the ACL token in a header, TLS, and failover between several agent addresses.
 import { Pool } from 'undici';
-import { parseConsulAddress } from './address.ts';
+import { parseConsulAddress } from '../config/consul-address.ts';
 import { tlsConnectOptions } from './tls.ts';
 import type { ConsulClientOptions, ConsulGetOptions, ConsulRequestInfo, ConsulResponse } from './types.ts';
 
@@ -51,12 +51,13 @@ export class ConsulClient {
     }
     // Every blocking query holds its connection for up to the whole wait, so the pool must open
     // a new connection for each concurrent request and never queue one behind another on the
-    // same socket (pipelining 1 = one request at a time per connection). Without a limit, undici
-    // also opens a spare connection each time the pool is saturated, so only a limit bounds the
-    // count (requests beyond it wait for a free connection).
-    const connections = options.maxConnections ?? null;
+    // same socket (pipelining 1 = one request at a time per connection). The pool has no limit of
+    // its own: the watcher bounds the requests in flight (its budget of blocking queries plus its
+    // fetch limit), and a pool limit below that would queue requests behind blocking queries.
+    // HTTP/1.1 only: over HTTP/2 (which an https agent offers) queries would share connections as
+    // streams, and the connection count that budget is reckoned in would no longer hold.
     this.#pools = this.#origins.map(
-      (origin) => new Pool(origin, { connections, pipelining: 1, connect }),
+      (origin) => new Pool(origin, { connections: null, pipelining: 1, allowH2: false, connect }),
     );
   }
 
@@ -216,8 +217,9 @@ const untrustedCertificate = new Set([
 
 /**
  * Why a request got no answer; an untrusted certificate says how to trust it (not Node's own hint).
- * An agent with verify_incoming closes the connection of a client without a certificate, which
- * undici sees only as "other side closed": over https without a client certificate, that says so.
+ * An agent with verify_incoming refuses a client without a certificate, with a TLS alert or (as
+ * undici sees some handshakes) by closing the connection: over https without a client
+ * certificate, that says so.
  */
 function describeConnectFailure(error: unknown, withoutClientCertificate: boolean): string {
   const code = (error as { code?: unknown } | undefined)?.code;
@@ -225,10 +227,13 @@ function describeConnectFailure(error: unknown, withoutClientCertificate: boolea
     const reason = describe(error).split(';')[0];
     return `the agent's TLS certificate is not trusted: ${reason} (give its CA with -ca-file or CONSUL_CACERT)`;
   }
-  if (code === 'UND_ERR_SOCKET' && withoutClientCertificate) {
-    return `${describe(error)} (an agent that verifies its clients asks for a client certificate: give -client-cert and -client-key)`;
+  const alert = typeof code === 'string' ? /^ERR_SSL_(?:SSLV3|TLSV1\d?|SSL\/TLS)_ALERT_(.+)$/.exec(code)?.[1] : undefined;
+  // OpenSSL's own text for an alert is a line of internals; its code says it all.
+  const reason = alert === undefined ? describe(error) : `the agent refused the TLS handshake (${alert.toLowerCase().replaceAll('_', ' ')})`;
+  if (withoutClientCertificate && (code === 'UND_ERR_SOCKET' || alert !== undefined)) {
+    return `${reason} (an agent that verifies its clients asks for a client certificate: give -client-cert and -client-key)`;
   }
-  return describe(error);
+  return reason;
 }
 
 /** A one-line reason; a failed dual-stack connect is an AggregateError with an empty message. */

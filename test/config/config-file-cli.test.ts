@@ -5,10 +5,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startConsul, type ConsulAgent } from '../support/consul.ts';
-import { runDrcon, startDrcon } from '../support/drcon.ts';
-import { waitFor } from '../support/wait.ts';
-import { freePort } from '../support/ports.ts';
+import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
+import { runDrcon, startDrcon } from '../../harness/drcon.ts';
+import { waitFor } from '../../harness/wait.ts';
+import { freePort } from '../../harness/ports.ts';
 
 describe('drcon -config', () => {
   let consul: ConsulAgent;

@@ -8,9 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startConsul, type ConsulAgent } from '../support/consul.ts';
-import { runDrcon } from '../support/drcon.ts';
-import { freePort } from '../support/ports.ts';
+import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
+import { runDrcon } from '../../harness/drcon.ts';
+import { freePort } from '../../harness/ports.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'drcon-mtls-'));
 const ca = join(dir, 'consul-agent-ca.pem');
