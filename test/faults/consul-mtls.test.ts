@@ -4,43 +4,25 @@
 // checked against -tls-server-name when given, and a CA directory (CONSUL_CAPATH) trusts it too.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
+import type { ConsulAgent } from '../../harness/consul.ts';
+import { startTlsConsul } from '../../harness/consul-tls.ts';
 import { runDrcon } from '../../harness/drcon.ts';
-import { freePort } from '../../harness/ports.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'drcon-mtls-'));
-const ca = join(dir, 'consul-agent-ca.pem');
-const cert = join(dir, 'dc1-client-consul-0.pem');
-const key = join(dir, 'dc1-client-consul-0-key.pem');
 const source = join(dir, 'app.hbs');
 writeFileSync(source, '{{#each (service "web")}}server {{Address}}:{{Port}};{{/each}}\n');
 const expected = 'server 10.0.0.1:8080;\n';
 let consul: ConsulAgent;
 let https: string;
+let ca: string;
+let cert: string;
+let key: string;
 
 before(async () => {
-  // Consul's own tooling: a CA, a server certificate (valid for 127.0.0.1, localhost and
-  // server.dc1.consul) and a client certificate, both signed by it.
-  execFileSync('consul', ['tls', 'ca', 'create'], { cwd: dir, stdio: 'ignore' });
-  execFileSync('consul', ['tls', 'cert', 'create', '-server'], { cwd: dir, stdio: 'ignore' });
-  execFileSync('consul', ['tls', 'cert', 'create', '-client'], { cwd: dir, stdio: 'ignore' });
-  const port = await freePort();
-  consul = await startConsul({
-    config: {
-      'tls.json': JSON.stringify({
-        ports: { https: port },
-        ca_file: ca,
-        cert_file: join(dir, 'dc1-server-consul-0.pem'),
-        key_file: join(dir, 'dc1-server-consul-0-key.pem'),
-        verify_incoming: true,
-      }),
-    },
-  });
-  https = `https://127.0.0.1:${port}`;
+  ({ consul, https, ca, clientCert: cert, clientKey: key } = await startTlsConsul(dir, { verifyIncoming: true }));
   await consul.registerService({ ID: 'web-1', Name: 'web', Address: '10.0.0.1', Port: 8080 });
 });
 after(async () => {

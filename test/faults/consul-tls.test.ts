@@ -3,38 +3,23 @@
 // the CA, and skips verification only when told to (-insecure-skip-verify), with a warning.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
+import type { ConsulAgent } from '../../harness/consul.ts';
+import { startTlsConsul } from '../../harness/consul-tls.ts';
 import { runDrcon, startDrcon } from '../../harness/drcon.ts';
-import { freePort } from '../../harness/ports.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'drcon-tls-'));
-const ca = join(dir, 'consul-agent-ca.pem');
 const source = join(dir, 'app.hbs');
 writeFileSync(source, '{{#each (service "web")}}server {{Address}}:{{Port}};{{/each}}\n');
 const expected = 'server 10.0.0.1:8080;\n';
 let consul: ConsulAgent;
 let https: string;
+let ca: string;
 
 before(async () => {
-  // Consul's own tooling: a CA, and a server certificate it signed, valid for 127.0.0.1.
-  execFileSync('consul', ['tls', 'ca', 'create'], { cwd: dir, stdio: 'ignore' });
-  execFileSync('consul', ['tls', 'cert', 'create', '-server'], { cwd: dir, stdio: 'ignore' });
-  const port = await freePort();
-  consul = await startConsul({
-    config: {
-      'tls.json': JSON.stringify({
-        ports: { https: port },
-        ca_file: ca,
-        cert_file: join(dir, 'dc1-server-consul-0.pem'),
-        key_file: join(dir, 'dc1-server-consul-0-key.pem'),
-      }),
-    },
-  });
-  https = `https://127.0.0.1:${port}`;
+  ({ consul, https, ca } = await startTlsConsul(dir));
   await consul.registerService({ ID: 'web-1', Name: 'web', Address: '10.0.0.1', Port: 8080 });
 });
 after(async () => {
