@@ -1,7 +1,8 @@
 // The over-budget mode of the watcher: many service-health dependencies of one datacenter
 // served by four catalog-wide blocking loops instead of one loop each. This file holds the loops
 // and what their answers say; the files beside it do the rest:
-//   catalog-signals.ts        the catalog-wide queries and the diffs of two answers
+//   catalog-signals.ts        the diffs of two answers of the catalog-wide queries, which are
+//                             Dependencies like any other (dependency/catalog-changes.ts)
 //   service-fetcher.ts        the members, their marks, and the rounds that fetch them again
 //   services-write-ledger.ts  whether every write to the services table has been traced (pure)
 //   hidden-writes.ts          probing, the service summary and catch-up sweeps, driven by the ledger
@@ -40,18 +41,8 @@ import { BlockingQuery, type ConsulReader } from '../blocking-query.ts';
 import { catalogServices, type CatalogService } from '../../dependency/catalog-services.ts';
 import type { Dependency } from '../../dependency/dependency.ts';
 import type { Logger } from '../../log/logger.ts';
-import {
-  allChecks,
-  allNodes,
-  checksInState,
-  diffChecks,
-  diffNodes,
-  diffServiceNames,
-  servicesByNode,
-  type CatalogChanges,
-  type CheckRow,
-  type NodeRow,
-} from './catalog-signals.ts';
+import { allChecks, allNodes, checksInState, type CheckRow, type NodeRow } from '../../dependency/catalog-changes.ts';
+import { diffChecks, diffNodes, diffServiceNames, servicesByNode, type CatalogChanges } from './catalog-signals.ts';
 import type { ConcurrencyLimit } from '../concurrency-limit.ts';
 import { parseAnswer, readAnswer, requireIndex } from '../read-dependency.ts';
 import { ServiceFetcher, unknownIndexes, type AppliedChange, type SweepPriority } from './service-fetcher.ts';

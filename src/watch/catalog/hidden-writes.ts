@@ -8,7 +8,8 @@ import type { ConsulResponse } from '../../consul/types.ts';
 import type { ConsulReader } from '../blocking-query.ts';
 import type { ConcurrencyLimit } from '../concurrency-limit.ts';
 import { parseAnswer, readAnswer, requireIndex } from '../read-dependency.ts';
-import { checksInState, diffServiceSummaries, serviceSummaries, type ServiceSummaryRow } from './catalog-signals.ts';
+import { checksInState, serviceSummaries, type ServiceSummaryRow } from '../../dependency/catalog-changes.ts';
+import { diffServiceSummaries } from './catalog-signals.ts';
 import { unknownIndexes, type ServiceFetcher, type SweepPriority } from './service-fetcher.ts';
 import type { ServicesWriteLedger } from './services-write-ledger.ts';
 
