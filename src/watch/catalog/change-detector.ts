@@ -5,6 +5,7 @@
 //                             Dependencies like any other (dependency/catalog-changes.ts)
 //   service-fetcher.ts        the members, their marks, and the rounds that fetch them again
 //   services-write-ledger.ts  whether every write to the services table has been traced (pure)
+//   checks-list.ts            when the list of all checks is fetched
 //   hidden-writes.ts          probing, the service summary and catch-up sweeps, driven by the ledger
 //
 // Glossary (the words these files use):
@@ -36,18 +37,17 @@
 //                  been (KV, sessions and coordinates move the index too), spaced catchUpSpacingMs.
 //   fallback       the list of all checks fetched when the ledger waits for it and the warning
 //                  loop did not wake (a write that moved the index but changed no check).
-import { Backoff } from '../backoff.ts';
 import { BlockingQuery, type ConsulReader } from '../blocking-query.ts';
 import { catalogServices, type CatalogService } from '../../dependency/catalog-services.ts';
 import type { Dependency } from '../../dependency/dependency.ts';
 import type { Logger } from '../../log/logger.ts';
-import { allChecks, allNodes, checksInState, type CheckRow, type NodeRow } from '../../dependency/catalog-changes.ts';
+import { allNodes, checksInState, type CheckRow, type NodeRow } from '../../dependency/catalog-changes.ts';
 import { diffChecks, diffNodes, diffServiceNames, servicesByNode, type CatalogChanges } from './catalog-signals.ts';
 import type { ConcurrencyLimit } from '../concurrency-limit.ts';
-import { parseAnswer, readAnswer, requireIndex } from '../read-dependency.ts';
 import { ServiceFetcher, unknownIndexes, type AppliedChange, type SweepPriority } from './service-fetcher.ts';
 import { ServicesWriteLedger } from './services-write-ledger.ts';
 import { HiddenWrites } from './hidden-writes.ts';
+import { ChecksList } from './checks-list.ts';
 
 export interface ChangeDetectorOptions {
   dc: string | undefined;
@@ -69,11 +69,6 @@ export interface ChangeDetectorOptions {
 /** The loops `start` opens: warning checks (and the check index), critical checks, service names, nodes. */
 export const blockingQueriesPerDetector = 4;
 
-/** How long all checks wait for the critical checks to catch up with the check index. */
-const criticalLagMs = 250;
-/** Explained check writes remembered at most. */
-const explainedLimit = 1_024;
-
 export class CatalogChangeDetector {
   readonly #reader: ConsulReader;
   readonly #options: ChangeDetectorOptions;
@@ -82,36 +77,12 @@ export class CatalogChangeDetector {
   readonly #loops: BlockingQuery<unknown>[] = [];
   readonly #fetcher: ServiceFetcher;
   readonly #ledger = new ServicesWriteLedger();
+  readonly #checks: ChecksList;
   readonly #hidden: HiddenWrites;
 
-  #checks: readonly CheckRow[] | undefined;
-  /** The index of the check rows held (the answer of the last fetch of all checks). */
-  #checksIndex = 0;
-  /** The check index as its loop last answered: the rows held are behind while below it. */
-  #checksLoopIndex = 0;
-  /** How long the last fetch of all checks took: the fallback waits about twice that. */
-  #checksCostMs = 0;
-  #checksFallback: NodeJS.Timeout | undefined;
-  /** A fetch of all checks is in flight. */
-  #checksFetching = false;
-  #checksRetry: NodeJS.Timeout | undefined;
-  readonly #checksBackoff = new Backoff();
   /** The last answers of the warning and critical loops. */
   readonly #badChecks = new Map<'warning' | 'critical', readonly CheckRow[]>();
-  /** The index of the last answer of the critical checks. */
-  #criticalIndex = 0;
-  /** Fetches all checks even though the critical checks have not caught up (their loop may be failing). */
-  #criticalLagTimer: NodeJS.Timeout | undefined;
-  /**
-   * Check writes the fast signals showed: a check turning critical (its ModifyIndex) or a service
-   * fetched again (its answer's index). A move of the check index to one of these needs no list
-   * of all checks at once; the list still comes within checksReconcileMs, for what one answer may hide.
-   */
-  readonly #explained = new Set<number>();
-  /** The fetch round that brings what the fast signals marked last: the list of all checks waits for it. */
-  #fastRound = 0;
-  #reconcileTimer: NodeJS.Timeout | undefined;
-  /** Node → services with a check there, worked out from #checks when a node changes. */
+  /** Node → services with a check there, worked out from the list of all checks when a node changes. */
   #checkNodes: Map<string, Set<string>> | undefined;
   #services: readonly CatalogService[] | undefined;
   #nodes: readonly NodeRow[] | undefined;
@@ -131,24 +102,26 @@ export class CatalogChangeDetector {
       onRecover: options.onRecover,
       onSeen: (index) => {
         this.#ledger.seen([index]);
-        this.#explain([index]);
+        this.#checks.explain([index]);
       },
       onRoundDone: () => {
         this.#hidden.trace();
-        this.#fetchChecksWhenIdle();
+        this.#checks.fetchWhenDue();
       },
     });
+    const shared = { reader, dc: options.dc, fetchLimit: options.fetchLimit, logger: this.#log, signal: this.#abort.signal, ledger: this.#ledger, fetcher: this.#fetcher };
+    this.#checks = new ChecksList({
+      ...shared,
+      checksReconcileMs: options.checksReconcileMs,
+      fetching: () => this.#fetching,
+      requestSweep: () => this.#requestSweep(),
+      onList: (before, rows, index) => this.#checksAnswered(before, rows, index),
+    });
     this.#hidden = new HiddenWrites({
-      reader,
-      dc: options.dc,
-      fetchLimit: options.fetchLimit,
-      logger: this.#log,
-      signal: this.#abort.signal,
-      ledger: this.#ledger,
-      fetcher: this.#fetcher,
+      ...shared,
       catchUpSpacingMs: options.catchUpSpacingMs,
       requestSweep: (reach, priority) => this.#requestSweep(reach, priority),
-      awaitChecks: () => this.#arrangeChecksFallback(),
+      awaitChecks: () => this.#checks.arrangeFallback(),
     });
   }
 
@@ -171,7 +144,7 @@ export class CatalogChangeDetector {
       this.#loop(checksInState(dc, 'warning'), {
         onData: (rows, index) => {
           this.#badChecksAnswered('warning', rows);
-          this.#checkIndexMoved(index);
+          this.#checks.checkIndexMoved(index);
         },
       }),
       this.#loop(catalogServices(dc), {
@@ -195,10 +168,7 @@ export class CatalogChangeDetector {
     for (const loop of this.#loops) void loop.stop();
     this.#fetcher.stop();
     this.#hidden.stop();
-    clearTimeout(this.#checksFallback);
-    clearTimeout(this.#checksRetry);
-    clearTimeout(this.#criticalLagTimer);
-    clearTimeout(this.#reconcileTimer);
+    this.#checks.stop();
   }
 
   #loop<T>(
@@ -217,66 +187,15 @@ export class CatalogChangeDetector {
     }) as BlockingQuery<unknown>;
   }
 
-  #checkIndexMoved(index: number): void {
-    // Backwards (a new agent, a restore): start over from the next list; the ledger resets too.
-    if (index < this.#checksLoopIndex) this.#checksIndex = 0;
-    this.#checksLoopIndex = index;
-    this.#fetchChecksWhenIdle();
-  }
-
-  /**
-   * Fetches all checks if the check index has moved past the list held, once the fetch round of
-   * the services the fast signals named is done: that round must not wait for it.
-   */
-  #fetchChecksWhenIdle(): void {
-    if (this.#checksFetching || (this.#checks !== undefined && this.#checksIndex >= this.#checksLoopIndex)) return;
-    // A write to the services too (an instance registered or removed): only the list can tell.
-    const servicesWrite = (this.#ledger.pending ?? -1) >= this.#checksLoopIndex;
-    if (this.#checks !== undefined && !servicesWrite && this.#criticalIndex < this.#checksLoopIndex) {
-      // The critical checks answer on the same index, and a check that turned critical or back
-      // shows there first: let them mark its service before the big list is asked for.
-      this.#criticalLagTimer ??= setTimeout(() => {
-        this.#criticalLagTimer = undefined;
-        this.#criticalIndex = Math.max(this.#criticalIndex, this.#checksLoopIndex);
-        this.#fetchChecksWhenIdle();
-      }, criticalLagMs);
-      return;
-    }
-    if (this.#fetching && this.#fetcher.roundsFinished < this.#fastRound) return; // the round's end calls again
-    clearTimeout(this.#criticalLagTimer);
-    this.#criticalLagTimer = undefined;
-    if (this.#checks !== undefined && this.#explained.has(this.#checksLoopIndex)) {
-      this.#reconcileTimer ??= setTimeout(() => {
-        this.#reconcileTimer = undefined;
-        void this.#fetchAllChecks();
-      }, this.#options.checksReconcileMs);
-      return;
-    }
-    void this.#fetchAllChecks();
-  }
-
-  #explain(indexes: Iterable<number>): void {
-    for (const index of indexes) {
-      if (this.#explained.size >= explainedLimit) this.#explained.clear(); // forgotten: the list comes at once
-      this.#explained.add(index);
-    }
-  }
-
-  /** Check rows from a fetch of all checks; `undefined` rows: the same as last time. */
-  #checksAnswered(rows: readonly CheckRow[] | undefined, index: number): void {
-    // An answer older than the rows held (from an agent failed over to, still catching up) is dropped.
-    if (index < this.#checksIndex) return;
-    this.#checksIndex = index;
+  /** A newer list of all checks; `before` is the list it replaces. */
+  #checksAnswered(before: readonly CheckRow[] | undefined, rows: readonly CheckRow[], index: number): void {
     let writes: Iterable<number> = [];
-    if (rows !== undefined) {
-      if (this.#checks !== undefined) {
-        const changes = diffChecks(this.#checks, rows);
-        this.#markChanges(changes);
-        writes = changes.writes;
-      }
-      this.#checks = rows;
-      this.#checkNodes = undefined;
+    if (before !== undefined) {
+      const changes = diffChecks(before, rows);
+      this.#markChanges(changes, before);
+      writes = changes.writes;
     }
+    this.#checkNodes = undefined;
     if (this.#ledger.checksAnswered(index, writes) === 'reset') this.#requestSweep();
     this.#afterSignal();
   }
@@ -289,13 +208,12 @@ export class CatalogChangeDetector {
     this.#servicesBaselined = true;
     if (this.#ledger.servicesAnswered(index) === 'reset') this.#requestSweep();
     this.#afterSignal();
-    this.#fetchChecksWhenIdle();
+    this.#checks.fetchWhenDue();
   }
 
   #criticalAnswered(rows: readonly CheckRow[] | undefined, index: number): void {
     this.#badChecksAnswered('critical', rows);
-    this.#criticalIndex = index;
-    this.#fetchChecksWhenIdle();
+    this.#checks.criticalAnswered(index);
   }
 
   /** Only speeds things up: every change these rows show, the answer listing all checks shows too. */
@@ -304,9 +222,9 @@ export class CatalogChangeDetector {
     const before = this.#badChecks.get(state);
     if (before !== undefined) {
       const changes = diffChecks(before, rows);
-      this.#markChanges(changes);
-      this.#explain(changes.writes);
-      if (changes.services.size > 0 || changes.nodes.size > 0) this.#fastRound = this.#fetcher.roundFetchingMarks;
+      this.#markChanges(changes, this.#checks.rows);
+      this.#checks.explain(changes.writes);
+      if (changes.services.size > 0 || changes.nodes.size > 0) this.#checks.waitForRound(this.#fetcher.roundFetchingMarks);
     }
     this.#badChecks.set(state, rows);
   }
@@ -315,7 +233,7 @@ export class CatalogChangeDetector {
     let writes: Iterable<number> = [];
     if (this.#nodes !== undefined) {
       const changes = diffNodes(this.#nodes, rows);
-      this.#markChanges(changes);
+      this.#markChanges(changes, this.#checks.rows);
       writes = changes.writes;
     }
     this.#nodes = rows;
@@ -325,7 +243,7 @@ export class CatalogChangeDetector {
 
   /** The loops that find changes must have answered once before any fetch: their diffs start there. */
   get #ready(): boolean {
-    return this.#checks !== undefined && this.#servicesBaselined && this.#nodes !== undefined;
+    return this.#checks.rows !== undefined && this.#servicesBaselined && this.#nodes !== undefined;
   }
 
   #afterSignal(): void {
@@ -335,63 +253,12 @@ export class CatalogChangeDetector {
       // That first load holds every write up to the newest index of any answer, including check
       // writes made after the last services write, which would otherwise earn a catch-up sweep.
       this.#fetching = true;
-      this.#requestSweep(Math.max(this.#checksIndex, this.#checksLoopIndex, this.#criticalIndex));
+      this.#requestSweep(this.#checks.reach);
       this.#fetcher.start();
       this.#hidden.loadBaseline();
       return;
     }
     this.#hidden.trace();
-  }
-
-  /**
-   * The check index has passed the services index, but a blocking query on the checks wakes only
-   * when a check itself changes, and Consul also moves the index for writes that change none
-   * (removing an instance without checks). If the warning loop, which gives the check index, has
-   * not answered (and so no list of all checks followed) by the time it should have, fetch that
-   * list anyway.
-   */
-  #arrangeChecksFallback(): void {
-    if (this.#checksFallback !== undefined) return;
-    this.#checksFallback = setTimeout(() => this.#checksFallbackDue(), 2 * this.#checksCostMs + 50);
-  }
-
-  /** The fallback: the answer listing all checks did not come in when it should have. */
-  #checksFallbackDue(): void {
-    this.#checksFallback = undefined;
-    if (this.#ledger.stage() === 'wait') void this.#fetchAllChecks();
-  }
-
-  async #fetchAllChecks(): Promise<void> {
-    if (this.#checksFetching) return;
-    this.#checksFetching = true;
-    const checks = allChecks(this.#options.dc);
-    const signal = this.#abort.signal;
-    const startedAt = performance.now();
-    let rows: CheckRow[];
-    let index: number;
-    try {
-      const response = await readAnswer(this.#reader, checks, { signal, limit: this.#options.fetchLimit });
-      index = requireIndex(response, checks);
-      rows = parseAnswer(checks, response);
-    } catch (error) {
-      this.#checksFetching = false;
-      if (signal.aborted) return;
-      this.#log.debug('fetching all checks failed; retrying, and fetching every watched service', { error: (error as Error).message });
-      this.#requestSweep();
-      this.#checksRetry = setTimeout(() => this.#fetchChecksWhenIdle(), this.#checksBackoff.next());
-      return;
-    }
-    this.#checksFetching = false;
-    this.#checksBackoff.reset();
-    this.#checksCostMs = performance.now() - startedAt;
-    clearTimeout(this.#checksFallback);
-    this.#checksFallback = undefined;
-    clearTimeout(this.#reconcileTimer);
-    this.#reconcileTimer = undefined;
-    for (const explained of this.#explained) if (explained <= index) this.#explained.delete(explained);
-    this.#checksAnswered(rows, index);
-    // The index may have moved again while this list was on its way.
-    this.#fetchChecksWhenIdle();
   }
 
   /** Every watched service fetched again: it covers every write so far, traced or not, up to `reach`. */
@@ -401,11 +268,12 @@ export class CatalogChangeDetector {
     this.#fetcher.requestSweep(priority);
   }
 
-  #markChanges(changes: CatalogChanges): void {
+  /** Marks what changed; a changed node marks the services with a check on it in `checks`. */
+  #markChanges(changes: CatalogChanges, checks: readonly CheckRow[] | undefined): void {
     this.#fetcher.markServices(changes.services);
     if (changes.nodes.size === 0) return;
     const services = new Set<string>();
-    this.#checkNodes ??= servicesByNode(this.#checks ?? []);
+    this.#checkNodes ??= servicesByNode(checks ?? []);
     for (const node of changes.nodes) for (const service of this.#checkNodes.get(node) ?? []) services.add(service);
     this.#fetcher.markServices(unknownIndexes(services));
     this.#fetcher.markNodes(changes.nodes);
