@@ -6,6 +6,7 @@
 //   service-fetcher.ts        the members, their marks, and the rounds that fetch them again
 //   services-write-ledger.ts  whether every write to the services table has been traced (pure)
 //   checks-list.ts            when the list of all checks is fetched
+//   detector-parts.ts         what the parts below share
 //   hidden-writes.ts          probing, the service summary and catch-up sweeps, driven by the ledger
 //
 // Glossary (the words these files use):

@@ -4,24 +4,12 @@
 // chance to mark what changed and the round fetching the fast signals' marks is done; after a
 // write the fast signals explained, within checksReconcileMs; and as a fallback when the ledger
 // waits for it and no check index came.
-import type { Logger } from '../../log/logger.ts';
 import { allChecks, type CheckRow } from '../../dependency/catalog-changes.ts';
 import { Backoff } from '../backoff.ts';
-import type { ConsulReader } from '../blocking-query.ts';
-import type { ConcurrencyLimit } from '../concurrency-limit.ts';
 import { parseAnswer, readAnswer, requireIndex } from '../read-dependency.ts';
-import type { ServiceFetcher } from './service-fetcher.ts';
-import type { ServicesWriteLedger } from './services-write-ledger.ts';
+import type { DetectorParts } from './detector-parts.ts';
 
-export interface ChecksListOptions {
-  reader: ConsulReader;
-  dc: string | undefined;
-  fetchLimit: ConcurrencyLimit;
-  logger: Logger;
-  /** Aborted when the detector stops. */
-  signal: AbortSignal;
-  ledger: ServicesWriteLedger;
-  fetcher: ServiceFetcher;
+export interface ChecksListOptions extends DetectorParts {
   /** Longest delay of the list after a check write the fast signals explained. */
   checksReconcileMs: number;
   /** Whether the fetcher's rounds run yet (before, no round is waited for). */

@@ -2,26 +2,15 @@
 // moves the ledger on, probes the check index when the ledger cannot tell, and when a write went
 // unseen, finds its services in Consul's service summary, or sweeps. Writes that might have been
 // unseen earn a catch-up sweep, spaced out.
-import type { Logger } from '../../log/logger.ts';
 import { ConsulError } from '../../consul/client.ts';
 import type { ConsulResponse } from '../../consul/types.ts';
-import type { ConsulReader } from '../blocking-query.ts';
-import type { ConcurrencyLimit } from '../concurrency-limit.ts';
 import { parseAnswer, readAnswer, requireIndex } from '../read-dependency.ts';
 import { checksInState, serviceSummaries, type ServiceSummaryRow } from '../../dependency/catalog-changes.ts';
 import { diffServiceSummaries } from './catalog-signals.ts';
-import { unknownIndexes, type ServiceFetcher, type SweepPriority } from './service-fetcher.ts';
-import type { ServicesWriteLedger } from './services-write-ledger.ts';
+import { unknownIndexes, type SweepPriority } from './service-fetcher.ts';
+import type { DetectorParts } from './detector-parts.ts';
 
-export interface HiddenWritesOptions {
-  reader: ConsulReader;
-  dc: string | undefined;
-  fetchLimit: ConcurrencyLimit;
-  logger: Logger;
-  /** Aborted when the detector stops: nothing is fetched or decided after it. */
-  signal: AbortSignal;
-  ledger: ServicesWriteLedger;
-  fetcher: ServiceFetcher;
+export interface HiddenWritesOptions extends DetectorParts {
   /** Least time between two catch-up sweeps. */
   catchUpSpacingMs: number;
   /** The detector's sweep (it settles the ledger, then calls `forget`). */
