@@ -6,7 +6,7 @@
 // and none of execa's buffering, result promise or (detached-incompatible) cleanup.
 //
 // Process group: the child gets its own (`detached`), so a Ctrl-C on the terminal reaches only
-// drcon, which forwards it (forwardSignals) exactly once; in the same group the child would get
+// drcon, which forwards it (ChildLifecycle) exactly once; in the same group the child would get
 // SIGINT twice. The price is that the child does not die with our group by itself, hence:
 //
 // Not orphaning it: while the child runs, a process 'exit' hook sends it SIGTERM. That covers a
