@@ -2,44 +2,18 @@
 // health and metrics.
 import { Template } from '../template/template.ts';
 import type { RunnerJob } from '../runner/runner.ts';
-import type { Action } from '../runner/action.ts';
-import type { OutputSettings, WaitSettings } from '../config/settings.ts';
 
-/** One template of a run: where it is read from and written to, what checks and follows it. */
-export interface TemplateJobSpec {
-  /** The template file; with `contents`, the name errors and logs give it. */
-  source: string;
-  /** The template itself, when it is not read from `source` (a config file's `contents`). */
-  contents?: string;
-  destination: string;
-  check?: Action;
-  command?: Action;
-  /** This template's quiescence, instead of the run's `wait`. */
-  wait?: WaitSettings;
-  /** How its file is written: mode, owner, backup, missing directory. */
-  output?: OutputSettings;
-}
-
-/**
- * The jobs, and the source file each was compiled from (a template reload reads it again); a
- * config file's `contents` has none.
- */
-export interface TemplateJobs {
-  jobs: RunnerJob[];
-  sourceOf: Map<RunnerJob, string>;
-}
+/** One template of a run as a command describes it: a job before its template is compiled. */
+export type TemplateJobSpec = Pick<RunnerJob, 'source' | 'contents' | 'destination' | 'check' | 'command' | 'wait' | 'output'>;
 
 /** Compiles every source; the first that does not compile throws, naming file:line:col. */
-export async function loadTemplateJobs(specs: readonly TemplateJobSpec[]): Promise<TemplateJobs> {
+export async function loadTemplateJobs(specs: readonly TemplateJobSpec[]): Promise<RunnerJob[]> {
   const jobs: RunnerJob[] = [];
-  const sourceOf = new Map<RunnerJob, string>();
   for (const spec of specs) {
     // The same source may render to several destinations: the job's name tells them apart.
     const name = specs.filter((other) => other.source === spec.source).length > 1 ? `${spec.source} → ${spec.destination}` : spec.source;
     const template = spec.contents === undefined ? await Template.fromFile(spec.source) : Template.fromSource(spec.contents, spec.source);
-    const job = { name, template, destination: spec.destination, check: spec.check, command: spec.command, wait: spec.wait, output: spec.output };
-    jobs.push(job);
-    if (spec.contents === undefined) sourceOf.set(job, spec.source);
+    jobs.push({ ...spec, name, template });
   }
-  return { jobs, sourceOf };
+  return jobs;
 }

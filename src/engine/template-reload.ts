@@ -1,21 +1,20 @@
 // Template hot-reload, an observer of the run: a template file edited on disk, or the reload
-// signal (SIGHUP) for all of them, is compiled again and rendered. A template broken by an edit keeps its last good
-// version (and output); a removed file is reported and changes nothing.
+// signal (SIGHUP) for all of them, is compiled again and rendered. A template broken by an edit
+// keeps its last good version (and output); a removed file is reported and changes nothing. A
+// config file's `contents` has no file: the reload signal renders it again as it is.
 import { watch as watchFiles } from 'chokidar';
 import type { Logger } from '../log/logger.ts';
 import { onSignals } from '../process/signals.ts';
 import type { Runner, RunnerJob } from '../runner/runner.ts';
 import { Template } from '../template/template.ts';
-import type { TemplateJobs } from './template-jobs.ts';
 
 /** Starts watching; returns the function that stops it. */
-export function reloadTemplatesOnChange({ jobs, sourceOf }: TemplateJobs, runner: Runner, logger: Logger, reloadSignal: NodeJS.Signals): () => Promise<void> {
-  const reload = async (changed: RunnerJob[]) => {
+export function reloadTemplatesOnChange(jobs: readonly RunnerJob[], runner: Runner, logger: Logger, reloadSignal: NodeJS.Signals): () => Promise<void> {
+  const reload = async (changed: readonly RunnerJob[]) => {
     for (const job of changed) {
-      const source = sourceOf.get(job);
-      if (source === undefined) continue; // a config file's contents: rendered again as it is
+      if (job.contents !== undefined) continue;
       try {
-        job.template = await Template.fromFile(source);
+        job.template = await Template.fromFile(job.source);
         logger.info('template reloaded', { template: job.name });
       } catch (error) {
         // Keep rendering with the last good template; the output on disk stays as it is.
@@ -24,9 +23,10 @@ export function reloadTemplatesOnChange({ jobs, sourceOf }: TemplateJobs, runner
     }
     runner.invalidate(changed);
   };
-  const jobsOf = (path: string) => jobs.filter((job) => sourceOf.get(job) === path);
+  const files = jobs.filter((job) => job.contents === undefined);
+  const jobsOf = (path: string) => files.filter((job) => job.source === path);
 
-  const fileWatcher = watchFiles([...new Set(sourceOf.values())], { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 10 } });
+  const fileWatcher = watchFiles([...new Set(files.map((job) => job.source))], { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 10 } });
   fileWatcher.on('change', (path) => void reload(jobsOf(path)));
   fileWatcher.on('add', (path) => void reload(jobsOf(path)));
   fileWatcher.on('unlink', (path) => logger.error('template file removed; keeping the last good output', { template: path }));

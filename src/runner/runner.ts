@@ -14,9 +14,14 @@ import type { WaitSettings } from '../config/wait.ts';
 import type { OutputSettings } from '../config/settings.ts';
 import { rm } from 'node:fs/promises';
 
+/** A template as the runner runs it: compiled from `source`, written to `destination`. */
 export interface RunnerJob {
   /** Unique name for logs and for the watcher (the source path, or source → destination). */
   readonly name: string;
+  /** The file the template is compiled from (and again when it is edited); with `contents`, its name. */
+  readonly source: string;
+  /** The template itself, given in a config file rather than read from `source`. */
+  readonly contents?: string;
   template: Template;
   readonly destination: string;
   /** Runs after the new file is in place and before `command`; a failure puts the old file back. */
