@@ -536,6 +536,7 @@ const helperExamples: Record<string, { within?: 'instance' | 'tag'; gives: (node
   replaceAll: { within: 'instance', gives: () => 'web|web|' },
   'contains, startsWith, eq, ne': { within: 'instance', gives: () => 'server 10.0.0.1:8001;|server 10.0.0.2:8002 backup;|' },
   trimPrefix: { within: 'tag', gives: () => 'primary|/web|backup|' },
+  log: { within: 'instance', gives: () => '||' },
 };
 
 interface HelperRow {

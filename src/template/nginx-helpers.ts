@@ -16,7 +16,7 @@ export const nginxHelpers: Record<string, HelperDefinition> = {
       ...entry,
       Name: call.text(entry['Name'], 'each service Name'),
     }));
-    return routesFromServices(entries, (message) => call.render.note(message));
+    return routesFromServices(entries, (message) => call.render.note(message, 'warn'));
   }),
 };
 

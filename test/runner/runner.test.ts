@@ -59,3 +59,38 @@ test('a pass prepares its check and command for their next run only after its la
     await finished;
   }
 });
+
+test('a render logs its `log` output and route conflicts, once per render that makes them', async () => {
+  await consul.putKey('runner/logged', 'first');
+  await consul.registerService({ ID: 'api-1', Name: 'api', Address: '10.1.0.1', Port: 80, Tags: ['urlprefix-/api'] });
+  await consul.registerService({ ID: 'api2-1', Name: 'api2', Address: '10.1.0.2', Port: 80, Tags: ['urlprefix-/api'] });
+  const source = join(dir, 'logged.hbs');
+  writeFileSync(source, '{{log "value is" (key "runner/logged") level="warn"}}{{#each (routes (services))}}{{Path}} {{Service}}\n{{/each}}');
+  const lines: string[] = [];
+  let stop: (status: number) => void = () => {};
+  const finished = runTemplates({
+    consul: { addresses: [consul.address] },
+    jobs: [{ source, destination: join(dir, 'logged.out') }],
+    logger: createLogger({ format: 'json', write: (line) => lines.push(line) }),
+    blockingWaitMs: 10_000, maxStaleMs: 2_000, minIntervalMs: 0,
+    until: new Promise<number>((resolve) => (stop = resolve)),
+    handleStopSignals: false,
+  });
+  const notes = () =>
+    lines
+      .map((line) => JSON.parse(line) as { level: string; msg: string })
+      .filter((entry) => entry.msg.startsWith('log (line 1)') || entry.msg.startsWith('route '))
+      .map((entry) => `${entry.level} ${entry.msg}`);
+  const conflict = 'warn route "/api" is claimed by services "api" and "api2"; "api" gets it';
+  try {
+    await waitFor('the first render logged', () => notes().includes('warn log (line 1): value is first'));
+    await consul.putKey('runner/logged', 'second');
+    await waitFor('the second render logged', () => notes().includes('warn log (line 1): value is second'));
+    assert.deepEqual(notes(), ['warn log (line 1): value is first', conflict, 'warn log (line 1): value is second', conflict]);
+  } finally {
+    stop(0);
+    await finished;
+    await consul.deregisterService('api-1');
+    await consul.deregisterService('api2-1');
+  }
+});

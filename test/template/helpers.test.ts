@@ -149,7 +149,7 @@ describe('Nginx shaping helpers', () => {
     });
     const cas = nginxIdentifier('CAS Client Service');
     assert.equal(result.output, `sso.example.com/login CAS%20Client%20Service ${cas}\n/api api api\n/cas CAS%20Client%20Service ${cas}\n/ web web\n`);
-    assert.deepEqual(result.messages, ['route "/api" is claimed by services "api" and "api2"; "api" gets it']);
+    assert.deepEqual(result.messages, [{ level: 'warn', message: 'route "/api" is claimed by services "api" and "api2"; "api" gets it' }]);
   });
 
   test('byTag and routes refuse data of another shape', () => {
@@ -162,6 +162,11 @@ describe('log', () => {
   test('goes to the render record, not to stdout', () => {
     const result = run('a\n{{log "value is" v}}b', {}, { v: 3 });
     assert.equal(result.output, 'a\nb');
-    assert.deepEqual(result.messages, ['log (line 2): value is 3']);
+    assert.deepEqual(result.messages, [{ level: 'info', message: 'log (line 2): value is 3' }]);
+  });
+
+  test('takes level=, and refuses a level Handlebars does not have', () => {
+    assert.deepEqual(run('{{log "careful" level="warn"}}').messages, [{ level: 'warn', message: 'log (line 1): careful' }]);
+    assert.throws(() => run('\n  {{log "x" level="loud"}}'), /^TemplateError: test\.hbs:2:3: log: level= must be one of debug, info, warn, error, got "loud"$/);
   });
 });
