@@ -3,6 +3,8 @@
 // its output goes to the render record instead of the process's stdout, which `-dry` prints to.
 import { consulHelpers } from './consul-helpers.ts';
 import { defineHelper, type HelperDefinition, type HelperSpec } from './helper-call.ts';
+import { conversionHelpers } from './conversion-helpers.ts';
+import { mathHelpers } from './math-helpers.ts';
 import { nginxHelpers } from './nginx-helpers.ts';
 import type { RenderNote } from './render-context.ts';
 import { textHelpers } from './text-helpers.ts';
@@ -28,7 +30,14 @@ const log = defineHelper('log', { params: ['message'], variadic: true, hash: ['l
 });
 
 /** The helpers drcon registers in its Handlebars environment. */
-export const drconHelpers: Record<string, HelperDefinition> = { ...consulHelpers, ...textHelpers, ...nginxHelpers, log };
+export const drconHelpers: Record<string, HelperDefinition> = {
+  ...consulHelpers,
+  ...textHelpers,
+  ...mathHelpers,
+  ...conversionHelpers,
+  ...nginxHelpers,
+  log,
+};
 
 /** Every name a template may call, built-in or drcon's, with the shape its calls must have. */
 export const helperSpecs: ReadonlyMap<string, HelperSpec> = new Map<string, HelperSpec>([
