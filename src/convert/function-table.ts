@@ -67,6 +67,13 @@ const translations: Record<string, Translation> = {
   services: catalogList('services'),
   nodes: catalogList('nodes'),
   key: same('key', 1),
+  keyExists: same('keyExists', 1),
+  safeLs: same('safeLs', 1),
+  safeTree: same('safeTree', 1),
+  // Without a name consul-template reads the agent's own node, which drcon does not look up.
+  node: (fn) => (fn.args.length === 1 ? call('node', [fn.value(fn.args[0]!)]) : fn.fail('only node "name" or node "name@dc" can be translated')),
+  // consul-template's optional argument leaves out datacenters the agent cannot reach; drcon lists them all.
+  datacenters: (fn) => (fn.args.length === 0 ? call('datacenters', []) : fn.fail('only datacenters without arguments can be translated')),
   keyOrDefault: same('keyOrDefault', 2),
   ls: same('ls', 1),
   tree: same('tree', 1),

@@ -83,6 +83,19 @@ describe('consul-template helpers, converted, give consul-template\'s bytes', ()
     assert.equal(translated('{{.Tags | containsAny $x}}').includes('containsAny Tags'), true);
   });
 
+  test('keyExists, safeLs, safeTree, datacenters, node and services "@dc"', () => {
+    const go = '{{if keyExists "name"}}k{{end}} {{range safeLs "app"}}{{.Key}};{{end}} {{range datacenters}}{{.}};{{end}} {{with node "n1"}}{{.Node.Address}}{{end}} {{range services "@dc2"}}{{.Name}}{{end}}';
+    const rendered = renderConverted(go, {
+      ...data,
+      'kv.list(app/)': [{ Key: 'a', Value: '1' }],
+      'catalog.datacenters()': ['dc1', 'dc2'],
+      'catalog.node("n1")': { Node: { Node: 'n1', Address: '10.0.0.9' }, Services: [] },
+      'catalog.services(@dc2)': [{ Name: 'far', Tags: [] }],
+    });
+    assert.equal(rendered, 'k a; dc1;dc2; 10.0.0.9 far');
+    assert.match(convertTemplate('{{with node}}{{end}}').problems[0]?.reason ?? '', /only node "name"/);
+  });
+
   test('a whole number written as a fraction in math is not translated', () => {
     const { problems } = convertTemplate('{{divide 4 1.0}}');
     assert.equal(problems.length, 1);

@@ -3,6 +3,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ConsulAnswer, Dependency } from '../../src/dependency/dependency.ts';
+import { catalogDatacenters } from '../../src/dependency/catalog-datacenters.ts';
+import { catalogNode } from '../../src/dependency/catalog-node.ts';
 import { catalogNodes } from '../../src/dependency/catalog-nodes.ts';
 import { catalogServices } from '../../src/dependency/catalog-services.ts';
 import { healthService } from '../../src/dependency/health-service.ts';
@@ -94,6 +96,23 @@ describe('dependencies against a real Consul agent', () => {
     const nodes = (await read(catalogNodes())).value;
     assert.equal(nodes.length, 1);
     assert.equal(nodes[0]?.Address, '127.0.0.1');
+  });
+
+  test('datacenters (an endpoint without an index, so polled) and one node with its services', async () => {
+    const datacenters = catalogDatacenters();
+    assert.ok(datacenters.pollMs !== undefined && datacenters.pollMs > 0);
+    assert.deepEqual((await read(datacenters)).value, ['dc1']);
+    const nodeName = ((await consul.api('GET', '/v1/agent/self')) as { Config: { NodeName: string } }).Config.NodeName;
+    const { value, warnings } = await read(catalogNode(`${nodeName}@dc1`));
+    assert.deepEqual(warnings, ['node ' + JSON.stringify(nodeName) + ' service "web-3": address "1.2.3.4; evil" is not an IP address or host name; left out']);
+    assert.equal(value?.Node.Node, nodeName);
+    assert.equal(value?.Node.Address, '127.0.0.1');
+    assert.equal(value?.Node.TaggedAddresses['wan'], '127.0.0.1');
+    assert.deepEqual(value?.Services.map((service) => `${service.Service}/${service.ID}`), [
+      'CAS Client Service/cas-1', 'consul/consul', 'web/web-1', 'web/web-2', 'web/web-4', 'weighted/weighted-1',
+    ]);
+    assert.deepEqual(value?.Services.find((service) => service.ID === 'web-1'), { ID: 'web-1', Service: 'web', Tags: ['blue'], Meta: {}, Port: 8080, Address: '' });
+    assert.equal((await read(catalogNode('no-such-node'))).value, null);
   });
 
   test('key: a value, a key whose name needs encoding, a missing key', async () => {

@@ -260,3 +260,47 @@ describe('byMeta', () => {
     assertRenderError('{{#each (byMeta xs "v")}}{{/each}}', 'test.hbs:1:9: byMeta: the instances (from service) must be a list of entries with ServiceMeta, got text in it', { xs: ['a'] });
   });
 });
+
+describe('Consul helpers consul-template users carry over', () => {
+  test('keyExists reads the key\'s watch and never holds the output back', () => {
+    const result = run('{{#if (keyExists "app/beta")}}beta{{else}}stable{{/if}} {{keyExists "app/on"}}', {
+      'kv.key(app/beta)': { exists: false, value: '' },
+      'kv.key(app/on)': { exists: true, value: '' },
+    });
+    assert.equal(result.output, 'stable true');
+    assert.equal(result.complete, true);
+  });
+
+  test('safeLs and safeTree hold the output back while the prefix has no key', () => {
+    const source = '{{#each (safeLs "app")}}{{Key}};{{/each}}|{{#each (safeTree "app")}}{{Key}};{{/each}}';
+    const full = run(source, { 'kv.list(app/)': [{ Key: 'a', Value: '1' }, { Key: 'sub/b', Value: '2' }] });
+    assert.equal(full.output, 'a;|a;sub/b;');
+    assert.equal(full.complete, true);
+    const empty = run(source, { 'kv.list(app/)': [] });
+    assert.equal(empty.complete, false);
+    assert.deepEqual(empty.waitingForKeys, ['app/']);
+    assertRenderError('{{#each (safeTree "app/../x")}}{{/each}}', 'test.hbs:1:9: safeTree: prefix "app/../x": "." and ".." are not allowed as path segments');
+  });
+
+  test('node: a node and its services; nothing for an unknown one', () => {
+    const found = { Node: { Node: 'n1', Address: '10.0.0.9' }, Services: [{ ID: 'web-1', Service: 'web', Port: 80 }] };
+    const source = '{{#with (node "n1@dc2")}}{{Node.Address}} {{#each Services}}{{Service}}:{{Port}}{{/each}}{{else}}none{{/with}}';
+    assert.equal(render(source, { 'catalog.node("n1"@dc2)': found }), '10.0.0.9 web:80');
+    assert.equal(render(source, { 'catalog.node("n1"@dc2)': null }), 'none');
+    assert.equal(render('{{#with (node "n1" dc="dc2")}}{{Node.Node}}{{/with}}', { 'catalog.node("n1"@dc2)': found }), 'n1');
+    assertRenderError('{{node "n1@dc2" dc="dc3"}}', 'test.hbs:1:1: node: node "n1@dc2": datacenter given twice: "dc2" and dc="dc3"');
+    assertRenderError('{{node "@dc2"}}', 'test.hbs:1:1: node: node "@dc2": a node name is needed, without control characters');
+  });
+
+  test('datacenters, and services and nodes of one given as "@dc"', () => {
+    const output = render('{{#each (datacenters)}}{{this}} {{/each}}{{#each (services "@dc2")}}{{Name}}{{/each}} {{#each (nodes "@dc2")}}{{Node}}{{/each}}', {
+      'catalog.datacenters()': ['dc1', 'dc2'],
+      'catalog.services(@dc2)': [{ Name: 'far', Tags: [] }],
+      'catalog.nodes(@dc2)': [{ Node: 'n9', Address: '10.9.0.1' }],
+    });
+    assert.equal(output, 'dc1 dc2 far n9');
+    assertRenderError('{{services "dc2"}}', 'test.hbs:1:1: services: the datacenter is written "@name", got "dc2"');
+    assertRenderError('{{services "@dc2" dc="dc1"}}', 'test.hbs:1:1: services: datacenter given twice: "@dc2" and dc="dc1"');
+    assertRenderError('{{nodes "@d c"}}', 'test.hbs:1:1: nodes: datacenter "d c" may only contain letters, digits, ".", "_" and "-"');
+  });
+});
