@@ -70,8 +70,7 @@ const translations: Record<string, Translation> = {
   keyExists: same('keyExists', 1),
   safeLs: same('safeLs', 1),
   safeTree: same('safeTree', 1),
-  // Without a name consul-template reads the agent's own node, which drcon does not look up.
-  node: (fn) => (fn.args.length === 1 ? call('node', [fn.value(fn.args[0]!)]) : fn.fail('only node "name" or node "name@dc" can be translated')),
+  node: (fn) => (fn.args.length <= 1 ? call('node', fn.args.map((arg) => fn.value(arg))) : fn.fail('takes at most 1 argument')),
   // consul-template's optional argument leaves out datacenters the agent cannot reach; drcon lists them all.
   datacenters: (fn) => (fn.args.length === 0 ? call('datacenters', []) : fn.fail('only datacenters without arguments can be translated')),
   keyOrDefault: same('keyOrDefault', 2),

@@ -1,5 +1,6 @@
 // Helpers that read Consul data: each names a dependency and reads it through the render context.
 // Data that has not arrived yet reads as empty (see RenderContext.read).
+import { agentNodeName } from '../dependency/agent-node-name.ts';
 import { catalogDatacenters } from '../dependency/catalog-datacenters.ts';
 import { catalogNode, NodeQueryError } from '../dependency/catalog-node.ts';
 import { catalogNodes } from '../dependency/catalog-nodes.ts';
@@ -32,9 +33,12 @@ export const consulHelpers: Record<string, HelperDefinition> = {
     call.render.read(catalogNodes(datacenter(call, at)), []),
   ),
 
-  // One node and its services, or nothing (for `#with`) when the catalog has no such node.
-  node: defineHelper('node', { params: ['name'], hash: ['dc'] }, ([name], call) => {
-    const dependency = rethrowAsCallError(call, () => catalogNode(call.text(name, 'the node name'), call.option('dc')));
+  // One node and its services, or nothing (for `#with`) when the catalog has no such node;
+  // without a name, the node of the agent drcon asks.
+  node: defineHelper('node', { params: ['name'], optional: 1, hash: ['dc'] }, ([name], call) => {
+    const text = name === undefined ? call.render.read(agentNodeName(), undefined) : call.text(name, 'the node name');
+    if (text === undefined) return null;
+    const dependency = rethrowAsCallError(call, () => catalogNode(text, call.option('dc')));
     return call.render.read(dependency, null);
   }),
 

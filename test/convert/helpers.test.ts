@@ -93,7 +93,7 @@ describe('consul-template helpers, converted, give consul-template\'s bytes', ()
       'catalog.services(@dc2)': [{ Name: 'far', Tags: [] }],
     });
     assert.equal(rendered, 'k a; dc1;dc2; 10.0.0.9 far');
-    assert.match(convertTemplate('{{with node}}{{end}}').problems[0]?.reason ?? '', /only node "name"/);
+    assert.equal(convertTemplate('{{with node}}{{.Node.Node}}{{end}}').output, '{{#with (node)}}{{Node.Node}}{{/with}}');
   });
 
   test('a whole number written as a fraction in math is not translated', () => {

@@ -288,6 +288,9 @@ describe('Consul helpers consul-template users carry over', () => {
     assert.equal(render(source, { 'catalog.node("n1"@dc2)': found }), '10.0.0.9 web:80');
     assert.equal(render(source, { 'catalog.node("n1"@dc2)': null }), 'none');
     assert.equal(render('{{#with (node "n1" dc="dc2")}}{{Node.Node}}{{/with}}', { 'catalog.node("n1"@dc2)': found }), 'n1');
+    const own = run('{{#with (node)}}{{Node.Node}}{{/with}}', { 'agent.self(NodeName)': 'n1', 'catalog.node("n1")': found });
+    assert.deepEqual([own.output, own.complete], ['n1', true]);
+    assert.deepEqual(run('{{#with (node)}}x{{/with}}').missing.map((dependency) => dependency.id), ['agent.self(NodeName)']);
     assertRenderError('{{node "n1@dc2" dc="dc3"}}', 'test.hbs:1:1: node: node "n1@dc2": datacenter given twice: "dc2" and dc="dc3"');
     assertRenderError('{{node "@dc2"}}', 'test.hbs:1:1: node: node "@dc2": a node name is needed, without control characters');
   });
