@@ -6,9 +6,9 @@
 
 export class GoRegexpError extends Error {}
 
-/** A JavaScript RegExp (global, for replacing) that matches what Go's `pattern` matches. */
-export function goRegexp(pattern: string): RegExp {
-  let flags = 'gu';
+/** A JavaScript RegExp that matches what Go's `pattern` matches (global: every match, for replacing). */
+export function goRegexp(pattern: string, global = false): RegExp {
+  let flags = global ? 'gu' : 'u';
   let source = pattern;
   const leading = /^\(\?([ims]+)\)/.exec(source);
   if (leading !== null) {
@@ -21,16 +21,25 @@ export function goRegexp(pattern: string): RegExp {
   try {
     return new RegExp(source, flags);
   } catch (error) {
-    throw new GoRegexpError(`not a regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`);
+    throw new GoRegexpError(`not a regular expression: ${(error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '')}`);
   }
 }
 
-/** Go's Regexp.ReplaceAllString: `template` expanded for each match. */
+/**
+ * Go's Regexp.ReplaceAllString: `template` expanded for each match, except (as Go does) for an
+ * empty match right where the previous match ended: `a*` in "baac" gives "-b-c-", not "-b--c-".
+ */
 export function goReplaceAll(text: string, pattern: RegExp, template: string): string {
+  let lastEnd = 0;
   return text.replace(pattern, (...args: unknown[]) => {
     const hasGroups = typeof args[args.length - 1] === 'object';
     const groups = (hasGroups ? args[args.length - 1] : undefined) as Record<string, string | undefined> | undefined;
     const numbered = args.slice(0, hasGroups ? -3 : -2) as (string | undefined)[];
+    const offset = args[numbered.length] as number;
+    const end = offset + numbered[0]!.length;
+    const replaced = end > lastEnd || offset === 0;
+    lastEnd = end;
+    if (!replaced) return numbered[0]!;
     return expand(template, (name) => (/^\d+$/.test(name) ? numbered[Number(name)] : groups?.[name]) ?? '');
   });
 }

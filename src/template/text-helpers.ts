@@ -60,12 +60,11 @@ export const textHelpers: Record<string, HelperDefinition> = {
   trimSpace: defineHelper('trimSpace', { params: ['text'], pure: true }, ([text], call) => trimGoSpace(call.text(text, 'the value'))),
 
   regexMatch: defineHelper('regexMatch', { params: ['text', 'pattern'], pure: true }, ([text, pattern], call) => {
-    const compiled = regexp(call, pattern);
-    return new RegExp(compiled.source, compiled.flags.replace('g', '')).test(call.text(text, 'the value'));
+    return regexp(call, pattern).test(call.text(text, 'the value'));
   }),
 
   regexReplaceAll: defineHelper('regexReplaceAll', { params: ['text', 'pattern', 'replacement'], pure: true }, ([text, pattern, replacement], call) =>
-    goReplaceAll(call.text(text, 'the value'), regexp(call, pattern), call.text(replacement, 'the replacement')),
+    goReplaceAll(call.text(text, 'the value'), regexp(call, pattern, true), call.text(replacement, 'the replacement')),
   ),
 
   // Strict equality, as in Go templates: the number 80 is not the text "80".
@@ -81,9 +80,9 @@ function contains(haystack: unknown, needle: unknown, call: HelperCall): boolean
 }
 
 /** The call's pattern, in Go's syntax; a pattern Go would refuse fails at the call. */
-function regexp(call: HelperCall, pattern: unknown): RegExp {
+function regexp(call: HelperCall, pattern: unknown, global = false): RegExp {
   try {
-    return goRegexp(call.text(pattern, 'the pattern'));
+    return goRegexp(call.text(pattern, 'the pattern'), global);
   } catch (error) {
     if (error instanceof GoRegexpError) call.fail(error.message);
     throw error;

@@ -202,7 +202,9 @@ describe('text and list helpers', () => {
   test('regexMatch and regexReplaceAll read Go\'s syntax', () => {
     assert.equal(render('{{#if (regexMatch "web-12" "(?i)^WEB-\\d+$")}}yes{{/if}}'), 'yes');
     assert.equal(render('{{regexReplaceAll "web-12" "^(?P<kind>[a-z]+)-(\\d+)$" "${2}_$kind$1x"}}'), '12_web');
-    assertRenderError('{{regexMatch "x" "(a"}}', 'test.hbs:1:1: regexMatch: not a regular expression: /(a/gu: Unterminated group');
+    // An empty match right after a match is not replaced, as in Go.
+    assert.equal(render('{{regexReplaceAll "baaac" "a*" "-"}}'), '-b-c-');
+    assertRenderError('{{regexMatch "x" "(a"}}', 'test.hbs:1:1: regexMatch: not a regular expression: Unterminated group');
     assertRenderError('{{regexMatch "x" "a(?=b)"}}', 'test.hbs:1:1: regexMatch: lookahead and lookbehind are not in Go\'s regexp syntax');
   });
 });
