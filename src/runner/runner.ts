@@ -9,6 +9,7 @@ import type { Watcher } from '../watch/watcher.ts';
 import type { Action } from './action.ts';
 import { readFileIfExists, removeStaleTempFiles, writeFileAtomic } from '../output/atomic-write.ts';
 import { RenderScheduler } from './scheduler.ts';
+import type { WaitSettings } from '../config/wait.ts';
 import { rm } from 'node:fs/promises';
 
 export interface RunnerJob {
@@ -26,7 +27,7 @@ export interface RunnerOptions {
   watcher: Watcher;
   logger: Logger;
   minIntervalMs: number;
-  wait?: { minMs: number; maxMs: number };
+  wait?: WaitSettings;
   /** Print rendered output instead of writing files; run nothing. */
   dry?: boolean;
   /** Runs once after every pass that changed a file, after the templates' commands (exec mode's reload). */

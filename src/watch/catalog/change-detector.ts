@@ -31,6 +31,8 @@ import {
   type ServiceSummaryRow,
 } from './catalog-signals.ts';
 import type { ConcurrencyLimit } from '../concurrency-limit.ts';
+import type { ConsulResponse } from '../../consul/types.ts';
+import { parseAnswer, readAnswer, requireIndex } from '../read-dependency.ts';
 import { ServiceFetcher, type AppliedChange, type SweepPriority } from './service-fetcher.ts';
 import { ServicesWriteLedger } from './services-write-ledger.ts';
 
@@ -384,13 +386,9 @@ export class CatalogChangeDetector {
     let rows: CheckRow[];
     let index: number;
     try {
-      const response = await this.#options.fetchLimit.run(() => {
-        signal.throwIfAborted();
-        return this.#reader.get(checks.query.path, checks.query.params, { signal });
-      });
-      if (response.index === undefined) throw new Error(`GET ${checks.query.path}: the answer has no X-Consul-Index`);
-      rows = checks.parse({ found: response.status !== 404, body: response.body }, () => {});
-      index = response.index;
+      const response = await readAnswer(this.#reader, checks, { signal, limit: this.#options.fetchLimit });
+      index = requireIndex(response, checks);
+      rows = parseAnswer(checks, response);
     } catch (error) {
       this.#checksFetching = false;
       if (signal.aborted) return;
@@ -418,16 +416,11 @@ export class CatalogChangeDetector {
     if (this.#probing || probedFor === undefined) return;
     this.#probing = true;
     // Any of the small check queries answers with the check index.
-    const { path, params } = checksInState(this.#options.dc, 'warning').query;
+    const warningChecks = checksInState(this.#options.dc, 'warning');
     let sweep: boolean;
     try {
-      const signal = this.#abort.signal;
-      const response = await this.#options.fetchLimit.run(() => {
-        signal.throwIfAborted();
-        return this.#reader.get(path, params, { signal });
-      });
-      if (response.index === undefined) throw new Error(`GET ${path}: the answer has no X-Consul-Index`);
-      sweep = this.#ledger.probeAnswered(response.index, probedFor) === 'sweep';
+      const response = await readAnswer(this.#reader, warningChecks, { signal: this.#abort.signal, limit: this.#options.fetchLimit });
+      sweep = this.#ledger.probeAnswered(requireIndex(response, warningChecks), probedFor) === 'sweep';
       if (sweep) this.#log.debug('a service changed without touching a check');
     } catch (error) {
       if (this.#abort.signal.aborted) return;
@@ -480,12 +473,9 @@ export class CatalogChangeDetector {
       this.#log.debug('the service summary cannot be read; hidden writes are found by fetching every service', { error: (error as Error).message });
       return undefined;
     };
-    let response: Awaited<ReturnType<ConsulReader['get']>>;
+    let response: ConsulResponse;
     try {
-      response = await this.#options.fetchLimit.run(() => {
-        signal.throwIfAborted();
-        return this.#reader.get(summaries.query.path, summaries.query.params, { signal });
-      });
+      response = await readAnswer(this.#reader, summaries, { signal, limit: this.#options.fetchLimit });
     } catch (error) {
       if (signal.aborted) return undefined;
       // An agent without the endpoint will not grow one.
@@ -494,7 +484,7 @@ export class CatalogChangeDetector {
       this.#summariesFetching = false;
     }
     try {
-      this.#summaries = summaries.parse({ found: response.status !== 404, body: response.body }, () => {});
+      this.#summaries = parseAnswer(summaries, response);
       return this.#summaries;
     } catch (error) {
       // An answer of another shape (another Consul version) will not change either.

@@ -9,6 +9,7 @@ import type { Dependency } from '../../dependency/dependency.ts';
 import type { Logger } from '../../log/logger.ts';
 import { nodesInAnswer } from './catalog-signals.ts';
 import type { ConcurrencyLimit } from '../concurrency-limit.ts';
+import { parseAnswer, readAnswer, requireLeader } from '../read-dependency.ts';
 
 export interface AppliedChange {
   dependency: Dependency;
@@ -287,25 +288,20 @@ export class ServiceFetcher {
   /** One non-blocking read of the dependency's own query, from the leader (see the note below). */
   #fetch(member: Member): Promise<FetchResult> {
     const { dependency } = member;
-    const signal = this.#abort.signal;
-    return this.#options.fetchLimit
-      .run(async () => {
-        signal.throwIfAborted();
-        // Not a stale read: the detector saw this change, and a server lagging behind it could
-        // answer with data from before it, which no later signal would correct.
-        const response = await this.#reader.get(dependency.query.path, dependency.query.params, { signal });
-        if (!response.knownLeader) {
-          throw new Error(`GET ${dependency.query.path}: the agent knows no cluster leader, so the answer may be empty or old`);
-        }
-        const value = dependency.parse({ found: response.status !== 404, body: response.body }, (message) => {
-          if (member.warned.has(message)) return;
-          member.warned.add(message);
-          this.#options.logger.warn(message, { dependency: dependency.id });
-        });
-        const nodes = nodesInAnswer(response.body);
-        return { member, value, nodes, index: response.index, listedInstances: nodes.size > 0 };
-      })
-      .catch((error: unknown) => ({ member, error: error instanceof Error ? error : new Error(String(error)) }));
+    const read = async (): Promise<FetchResult> => {
+      // Not a stale read: the detector saw this change, and a server lagging behind it could
+      // answer with data from before it, which no later signal would correct.
+      const response = await readAnswer(this.#reader, dependency, { signal: this.#abort.signal, limit: this.#options.fetchLimit });
+      requireLeader(response, dependency);
+      const value = parseAnswer(dependency, response, (message) => {
+        if (member.warned.has(message)) return;
+        member.warned.add(message);
+        this.#options.logger.warn(message, { dependency: dependency.id });
+      });
+      const nodes = nodesInAnswer(response.body);
+      return { member, value, nodes, index: response.index, listedInstances: nodes.size > 0 };
+    };
+    return read().catch((error: unknown) => ({ member, error: error instanceof Error ? error : new Error(String(error)) }));
   }
 }
 
