@@ -12,9 +12,12 @@ import { RenderScheduler } from './scheduler.ts';
 import type { WaitSettings } from '../config/wait.ts';
 import { rm } from 'node:fs/promises';
 
+/** A template as the runner runs it: compiled from `source`, written to `destination`. */
 export interface RunnerJob {
   /** Unique name for logs and for the watcher (the source path, or source → destination). */
   readonly name: string;
+  /** The file the template is compiled from (and again when it is edited). */
+  readonly source: string;
   template: Template;
   readonly destination: string;
   /** Runs after the new file is in place and before `command`; a failure puts the old file back. */

@@ -1,40 +1,53 @@
-// Serves many service-health dependencies of one datacenter with four blocking loops instead of
-// one per dependency: the warning checks and the critical checks (small answers from Consul's
-// status index that wake on every check write, so the warning loop also gives the check index),
-// all service names (/v1/catalog/services) and all nodes (/v1/catalog/nodes). When the check index
-// moves, the list of all checks (/v1/health/state/any) is fetched, after the services the fast
-// signals showed: it is by far the largest and slowest answer (see the README's Scale section for
-// figures), and a blocking loop on it would make every change wait behind it. Each answer is
-// diffed against the last one to find which services changed, and only their dependencies are
-// fetched again (ServiceFetcher). Service writes that touch no check are traced with the
-// ServicesWriteLedger; one that went unseen is looked for in Consul's service summary (instance
-// counts and tags), and caught for sure by fetching every dependency again (a sweep).
+// The over-budget mode of the watcher: many service-health dependencies of one datacenter
+// served by four catalog-wide blocking loops instead of one loop each. This file holds the loops
+// and what their answers say; the files beside it do the rest:
+//   catalog-signals.ts        the diffs of two answers of the catalog-wide queries, which are
+//                             Dependencies like any other (dependency/catalog-changes.ts)
+//   service-fetcher.ts        the members, their marks, and the rounds that fetch them again
+//   services-write-ledger.ts  whether every write to the services table has been traced (pure)
+//   hidden-writes.ts          probing, the service summary and catch-up sweeps, driven by the ledger
+//
+// Glossary (the words these files use):
+//   fast signals   the small loops that wake on every check write: the warning checks (which
+//                  also give the check index) and the critical checks; plus all service names
+//                  and all nodes. Their diffs mark services long before the list of all checks.
+//   list of all checks  /v1/health/state/any: the exact record of every check write, by far the
+//                  largest and slowest answer (figures in the README's Scale section); fetched
+//                  when the check index moves, never in a blocking loop of its own, and after the
+//                  round that fetches what the fast signals marked.
+//   member         one service dependency the detector serves.
+//   mark           a member to fetch again in the next round (its service or node changed).
+//   round          one batch of non-blocking fetches of marked members (and a chunk of a sweep);
+//                  its results are handed on together.
+//   sweep          every member fetched again: after an outage, or when a write went unseen.
+//                  A background sweep lets marked members go first.
+//   explained      a check write the fast signals already showed: the list of all checks for
+//                  it may wait (up to checksReconcileMs) instead of coming at once.
+//   hidden write   a write to the services table that touches no check (an instance without
+//                  checks registered, changed or removed): only the index of the service names
+//                  moves, and the ledger tells whether anything seen accounts for it.
+//   traced         a write whose index some answer proved seen (a check's or node's
+//                  ModifyIndex, a service's own answer index).
+//   probe          one read of the check index alone, when the ledger cannot tell whether the
+//                  checks reached the newest services write.
+//   service summary  /v1/internal/ui/services, instance counts and tags of every service: its
+//                  diff names the services a hidden write touched.
+//   catch-up       a background sweep for writes that may have been hidden but need not have
+//                  been (KV, sessions and coordinates move the index too), spaced catchUpSpacingMs.
+//   fallback       the list of all checks fetched when the ledger waits for it and the warning
+//                  loop did not wake (a write that moved the index but changed no check).
 import { Backoff } from '../backoff.ts';
 import { BlockingQuery, type ConsulReader } from '../blocking-query.ts';
-import { ConsulError } from '../../consul/client.ts';
 import { catalogServices, type CatalogService } from '../../dependency/catalog-services.ts';
 import type { Dependency } from '../../dependency/dependency.ts';
 import type { Logger } from '../../log/logger.ts';
-import {
-  allChecks,
-  allNodes,
-  checksInState,
-  diffChecks,
-  diffServiceSummaries,
-  diffNodes,
-  diffServiceNames,
-  serviceSummaries,
-  servicesByNode,
-  type CatalogChanges,
-  type CheckRow,
-  type NodeRow,
-  type ServiceSummaryRow,
-} from './catalog-signals.ts';
+import { allChecks, allNodes, checksInState, type CheckRow, type NodeRow } from '../../dependency/catalog-changes.ts';
+import { diffChecks, diffNodes, diffServiceNames, servicesByNode, type CatalogChanges } from './catalog-signals.ts';
 import type { ConcurrencyLimit } from '../concurrency-limit.ts';
-import type { ConsulResponse } from '../../consul/types.ts';
 import { parseAnswer, readAnswer, requireIndex } from '../read-dependency.ts';
-import { ServiceFetcher, type AppliedChange, type SweepPriority } from './service-fetcher.ts';
+import { ServiceFetcher, unknownIndexes, type AppliedChange, type SweepPriority } from './service-fetcher.ts';
 import { ServicesWriteLedger } from './services-write-ledger.ts';
+import { HiddenWrites } from './hidden-writes.ts';
 
 export interface ChangeDetectorOptions {
   dc: string | undefined;
@@ -69,6 +82,7 @@ export class CatalogChangeDetector {
   readonly #loops: BlockingQuery<unknown>[] = [];
   readonly #fetcher: ServiceFetcher;
   readonly #ledger = new ServicesWriteLedger();
+  readonly #hidden: HiddenWrites;
 
   #checks: readonly CheckRow[] | undefined;
   /** The index of the check rows held (the answer of the last fetch of all checks). */
@@ -104,15 +118,6 @@ export class CatalogChangeDetector {
   #servicesBaselined = false;
   /** The fetcher runs: every loop had its starting point, and the first sweep was asked for. */
   #fetching = false;
-  /** The pending services index about to be decided, and the round that must finish first. */
-  #decision: { pending: number; afterRound: number } | undefined;
-  #catchUpTimer: NodeJS.Timeout | undefined;
-  #probing = false;
-  /** Consul's service summary when last read: what the next one is diffed against. */
-  #summaries: readonly ServiceSummaryRow[] | undefined;
-  #summariesFetching = false;
-  /** The agent has no summary endpoint: hidden writes are found by fetching everything. */
-  #summariesUnavailable = false;
 
   constructor(reader: ConsulReader, options: ChangeDetectorOptions) {
     this.#reader = reader;
@@ -129,9 +134,21 @@ export class CatalogChangeDetector {
         this.#explain([index]);
       },
       onRoundDone: () => {
-        this.#traceServiceWrites();
+        this.#hidden.trace();
         this.#fetchChecksWhenIdle();
       },
+    });
+    this.#hidden = new HiddenWrites({
+      reader,
+      dc: options.dc,
+      fetchLimit: options.fetchLimit,
+      logger: this.#log,
+      signal: this.#abort.signal,
+      ledger: this.#ledger,
+      fetcher: this.#fetcher,
+      catchUpSpacingMs: options.catchUpSpacingMs,
+      requestSweep: (reach, priority) => this.#requestSweep(reach, priority),
+      awaitChecks: () => this.#arrangeChecksFallback(),
     });
   }
 
@@ -177,7 +194,7 @@ export class CatalogChangeDetector {
     this.#abort.abort();
     for (const loop of this.#loops) void loop.stop();
     this.#fetcher.stop();
-    clearTimeout(this.#catchUpTimer);
+    this.#hidden.stop();
     clearTimeout(this.#checksFallback);
     clearTimeout(this.#checksRetry);
     clearTimeout(this.#criticalLagTimer);
@@ -225,7 +242,7 @@ export class CatalogChangeDetector {
       }, criticalLagMs);
       return;
     }
-    if (this.#fetching && this.#fetcher.rounds.finished < this.#fastRound) return; // the round's end calls again
+    if (this.#fetching && this.#fetcher.roundsFinished < this.#fastRound) return; // the round's end calls again
     clearTimeout(this.#criticalLagTimer);
     this.#criticalLagTimer = undefined;
     if (this.#checks !== undefined && this.#explained.has(this.#checksLoopIndex)) {
@@ -236,12 +253,6 @@ export class CatalogChangeDetector {
       return;
     }
     void this.#fetchAllChecks();
-  }
-
-  /** The round that fetches the marks made so far: the running one, or the next if any wait. */
-  #roundFetchingMarks(): number {
-    const rounds = this.#fetcher.rounds;
-    return rounds.started + (rounds.marksWaiting ? 1 : 0);
   }
 
   #explain(indexes: Iterable<number>): void {
@@ -295,7 +306,7 @@ export class CatalogChangeDetector {
       const changes = diffChecks(before, rows);
       this.#markChanges(changes);
       this.#explain(changes.writes);
-      if (changes.services.size > 0 || changes.nodes.size > 0) this.#fastRound = this.#roundFetchingMarks();
+      if (changes.services.size > 0 || changes.nodes.size > 0) this.#fastRound = this.#fetcher.roundFetchingMarks;
     }
     this.#badChecks.set(state, rows);
   }
@@ -326,37 +337,10 @@ export class CatalogChangeDetector {
       this.#fetching = true;
       this.#requestSweep(Math.max(this.#checksIndex, this.#checksLoopIndex, this.#criticalIndex));
       this.#fetcher.start();
-      void this.#fetchSummaries(); // the baseline of the first hidden write
+      this.#hidden.loadBaseline();
       return;
     }
-    this.#traceServiceWrites();
-  }
-
-  /** Moves the ledger on: probe, wait, or decide once the services the checks showed are fetched. */
-  #traceServiceWrites(): void {
-    const stage = this.#ledger.stage();
-    if (stage === 'probe') void this.#probe();
-    if (stage === 'wait') this.#arrangeChecksFallback();
-    const pending = this.#ledger.pending;
-    if (stage !== 'ready' || pending === undefined) return;
-    const rounds = this.#fetcher.rounds;
-    if (this.#decision?.pending !== pending) {
-      // Marks made so far are fetched by the running round, or by the next one if any wait.
-      this.#decision = { pending, afterRound: this.#roundFetchingMarks() };
-    }
-    if (rounds.finished < this.#decision.afterRound) return;
-    this.#decision = undefined;
-    switch (this.#ledger.decide()) {
-      case 'settled':
-        return;
-      case 'sweep':
-        this.#log.debug('a service changed without touching a check');
-        void this.#sweepForHiddenWrite();
-        return;
-      case 'catch-up':
-        this.#arrangeCatchUp();
-        return;
-    }
+    this.#hidden.trace();
   }
 
   /**
@@ -410,104 +394,10 @@ export class CatalogChangeDetector {
     this.#fetchChecksWhenIdle();
   }
 
-  /** Asks for the check index alone, to learn whether the newest service write touched a check. */
-  async #probe(): Promise<void> {
-    const probedFor = this.#ledger.pending;
-    if (this.#probing || probedFor === undefined) return;
-    this.#probing = true;
-    // Any of the small check queries answers with the check index.
-    const warningChecks = checksInState(this.#options.dc, 'warning');
-    let sweep: boolean;
-    try {
-      const response = await readAnswer(this.#reader, warningChecks, { signal: this.#abort.signal, limit: this.#options.fetchLimit });
-      sweep = this.#ledger.probeAnswered(requireIndex(response, warningChecks), probedFor) === 'sweep';
-      if (sweep) this.#log.debug('a service changed without touching a check');
-    } catch (error) {
-      if (this.#abort.signal.aborted) return;
-      // Without the probe nothing tells a hidden write from a slow answer: fetch everything.
-      this.#log.debug('check index probe failed; fetching every watched service', { error: (error as Error).message });
-      sweep = true;
-    } finally {
-      this.#probing = false;
-    }
-    if (sweep) void this.#sweepForHiddenWrite();
-    else this.#traceServiceWrites();
-  }
-
-  /**
-   * A services write touched no check: an instance without checks joined, left or changed. When
-   * Consul's service summary shows whose instance count or tags changed, those services are
-   * fetched first and every other one in the background (the summary cannot show an instance
-   * changed in place); otherwise every service is fetched at once.
-   */
-  async #sweepForHiddenWrite(): Promise<void> {
-    const before = this.#summaries;
-    if (before === undefined || this.#summariesFetching) {
-      this.#requestSweep();
-      if (before === undefined) void this.#fetchSummaries();
-      return;
-    }
-    const after = await this.#fetchSummaries();
-    if (this.#abort.signal.aborted) return;
-    const changed = after === undefined ? new Set<string>() : diffServiceSummaries(before, after);
-    if (changed.size === 0) {
-      this.#log.debug('fetching every watched service');
-      this.#requestSweep();
-      return;
-    }
-    this.#log.debug('fetching the services the summary shows first, every other one in the background', { services: changed.size });
-    this.#fetcher.markServices(unknownIndexes(changed));
-    this.#requestSweep(undefined, 'background');
-  }
-
-  /** Reads Consul's service summary and keeps it; undefined when it cannot be read. */
-  async #fetchSummaries(): Promise<readonly ServiceSummaryRow[] | undefined> {
-    if (this.#summariesUnavailable || this.#summariesFetching) return undefined;
-    // Without a baseline the next hidden write is found by fetching everything, and read again.
-    this.#summaries = undefined;
-    this.#summariesFetching = true;
-    const summaries = serviceSummaries(this.#options.dc);
-    const signal = this.#abort.signal;
-    const cannotRead = (error: unknown, forGood: boolean) => {
-      this.#summariesUnavailable = forGood;
-      this.#log.debug('the service summary cannot be read; hidden writes are found by fetching every service', { error: (error as Error).message });
-      return undefined;
-    };
-    let response: ConsulResponse;
-    try {
-      response = await readAnswer(this.#reader, summaries, { signal, limit: this.#options.fetchLimit });
-    } catch (error) {
-      if (signal.aborted) return undefined;
-      // An agent without the endpoint will not grow one.
-      return cannotRead(error, error instanceof ConsulError && error.status === 404);
-    } finally {
-      this.#summariesFetching = false;
-    }
-    try {
-      this.#summaries = parseAnswer(summaries, response);
-      return this.#summaries;
-    } catch (error) {
-      // An answer of another shape (another Consul version) will not change either.
-      return cannotRead(error, true);
-    }
-  }
-
-  #arrangeCatchUp(): void {
-    if (this.#catchUpTimer !== undefined || this.#fetcher.sweepRequested) return;
-    const delay = Math.max(0, this.#fetcher.lastSweepAt + this.#options.catchUpSpacingMs - performance.now());
-    this.#catchUpTimer = setTimeout(() => {
-      this.#catchUpTimer = undefined;
-      this.#log.debug('writes between two service changes could not all be traced; fetching every watched service, changes first');
-      this.#requestSweep(undefined, 'background');
-    }, delay);
-  }
-
   /** Every watched service fetched again: it covers every write so far, traced or not, up to `reach`. */
   #requestSweep(reach?: number, priority: SweepPriority = 'now'): void {
     this.#ledger.settleAll(reach);
-    this.#decision = undefined;
-    clearTimeout(this.#catchUpTimer);
-    this.#catchUpTimer = undefined;
+    this.#hidden.forget();
     this.#fetcher.requestSweep(priority);
   }
 
@@ -520,8 +410,4 @@ export class CatalogChangeDetector {
     this.#fetcher.markServices(unknownIndexes(services));
     this.#fetcher.markNodes(changes.nodes);
   }
-}
-
-function unknownIndexes(services: Iterable<string>): Map<string, undefined> {
-  return new Map([...services].map((service) => [service, undefined]));
 }

@@ -96,9 +96,13 @@ export class ServiceFetcher {
     return this.#members.size;
   }
 
-  /** Rounds started and finished so far: marks made now are fetched by round `started + 1` at the latest. */
-  get rounds(): { started: number; finished: number; marksWaiting: boolean } {
-    return { started: this.#roundsStarted, finished: this.#roundsFinished, marksWaiting: this.#marked.size > 0 };
+  get roundsFinished(): number {
+    return this.#roundsFinished;
+  }
+
+  /** The round that fetches the marks made so far: the running one, or the next if any wait. */
+  get roundFetchingMarks(): number {
+    return this.#roundsStarted + (this.#marked.size > 0 ? 1 : 0);
   }
 
   get lastSweepAt(): number {
@@ -308,4 +312,9 @@ export class ServiceFetcher {
 /** Thousands of members each keep one: a digest of the JSON costs far less memory than the JSON. */
 function digestOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('base64');
+}
+
+/** Services to mark, none with the index of its newest change. */
+export function unknownIndexes(services: Iterable<string>): Map<string, undefined> {
+  return new Map([...services].map((service) => [service, undefined]));
 }
