@@ -161,11 +161,12 @@ before(async () => {
   backend = await startBackend('readme-backend');
   // The service the README's commands balance, and data for every helper of the table.
   await consul.registerService({ ID: 'simple-1', Name: 'simple', Address: '127.0.0.1', Port: backend.port });
-  await consul.registerService({ ID: 'web-1', Name: 'web', Address: '10.0.0.1', Port: 8001, Tags: ['primary', 'urlprefix-/web'] });
+  await consul.registerService({ ID: 'web-1', Name: 'web', Address: '10.0.0.1', Port: 8001, Tags: ['primary', 'urlprefix-/web'], Meta: { version: '2' } });
   await consul.registerService({ ID: 'web-2', Name: 'web', Address: '10.0.0.2', Port: 8002, Tags: ['backup'] });
   await consul.putKey('config/nginx/worker_connections', '1024');
   await consul.putKey('config/app/a', '1');
   await consul.putKey('config/app/sub/b', '2');
+  await consul.putKey('config/routes', '{"/web":8081,"/api":8080}');
 });
 
 after(async () => {
@@ -536,6 +537,21 @@ const helperExamples: Record<string, { within?: 'instance' | 'tag'; gives: (node
   replaceAll: { within: 'instance', gives: () => 'web|web|' },
   'contains, startsWith, eq, ne': { within: 'instance', gives: () => 'server 10.0.0.1:8001;|server 10.0.0.2:8002 backup;|' },
   trimPrefix: { within: 'tag', gives: () => 'primary|/web|backup|' },
+  node: { gives: () => '127.0.0.1: consul simple web web ' },
+  datacenters: { gives: () => 'dc1 ' },
+  keyExists: { gives: () => 'custom' },
+  'safeLs, safeTree': { gives: () => 'a=1;sub/b=2;' },
+  split: { gives: () => 'a;b;' },
+  'trimSuffix, trimSpace': { gives: () => 'web' },
+  'regexMatch, regexReplaceAll': { within: 'instance', gives: () => 'node1|node2|' },
+  'in, containsAny, containsAll': { within: 'instance', gives: () => 'live|backup|' },
+  byMeta: { gives: () => '2: 10.0.0.1 _no_version_: 10.0.0.2 ' },
+  parseJSON: { gives: () => 'location /api { proxy_pass http://127.0.0.1:8080; }location /web { proxy_pass http://127.0.0.1:8081; }' },
+  'parseInt, parseBool': { gives: () => 'gzip on; worker_processes 4;' },
+  toJSON: { gives: () => '[{"Key":"a","Value":"1"}]' },
+  'add, subtract, multiply, divide, modulo, minimum, maximum': { gives: () => 'worker_connections 2048;' },
+  'base64Encode, base64Decode': { gives: () => 'MQ==' },
+  log: { within: 'instance', gives: () => '||' },
 };
 
 interface HelperRow {

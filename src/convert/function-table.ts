@@ -40,6 +40,20 @@ function catalogList(helper: string): Translation {
   };
 }
 
+/**
+ * Go's math functions take their arguments in pipe order (`subtract 2 5` is 5 - 2); drcon's read
+ * left to right. Go tells `2.0` (a float) from `2`; Handlebars reads both as 2, which would turn
+ * a float division into a whole one, so such a constant is not translated.
+ */
+function math(helper: string): Translation {
+  const translation = reordered(helper, [1, 0]);
+  return (fn) => {
+    const fraction = fn.args.find((arg) => arg.kind === 'operand' && arg.operand.kind === 'number' && /[.eE]/.test(arg.operand.text) && Number.isInteger(Number(arg.operand.text)));
+    if (fraction !== undefined) return fn.fail('a whole number written as a fraction (2.0) reads as a whole number in Handlebars; write 2, or compute with a fraction');
+    return translation(fn);
+  };
+}
+
 const translations: Record<string, Translation> = {
   // consul-template joins the arguments with "|": `service "web" "passing,warning"` is
   // "web|passing,warning", which drcon's query syntax reads the same way.
@@ -53,6 +67,12 @@ const translations: Record<string, Translation> = {
   services: catalogList('services'),
   nodes: catalogList('nodes'),
   key: same('key', 1),
+  keyExists: same('keyExists', 1),
+  safeLs: same('safeLs', 1),
+  safeTree: same('safeTree', 1),
+  node: (fn) => (fn.args.length <= 1 ? call('node', fn.args.map((arg) => fn.value(arg))) : fn.fail('takes at most 1 argument')),
+  // consul-template's optional argument leaves out datacenters the agent cannot reach; drcon lists them all.
+  datacenters: (fn) => (fn.args.length === 0 ? call('datacenters', []) : fn.fail('only datacenters without arguments can be translated')),
   keyOrDefault: same('keyOrDefault', 2),
   ls: same('ls', 1),
   tree: same('tree', 1),
@@ -63,10 +83,31 @@ const translations: Record<string, Translation> = {
   ne: same('ne', 2),
   eq: (fn) => (fn.args.length === 2 ? same('eq', 2)(fn) : fn.fail('eq with more than two arguments is only translated as an if condition')),
   join: reordered('join', [1, 0]),
+  split: reordered('split', [1, 0]),
   replaceAll: reordered('replaceAll', [2, 0, 1]),
+  regexReplaceAll: reordered('regexReplaceAll', [2, 0, 1]),
+  regexMatch: reordered('regexMatch', [1, 0]),
   trimPrefix: reordered('trimPrefix', [1, 0]),
+  trimSuffix: reordered('trimSuffix', [1, 0]),
+  trimSpace: same('trimSpace', 1),
   contains: reordered('contains', [1, 0]),
-  in: reordered('contains', [0, 1]),
+  in: same('in', 2),
+  containsAny: reordered('containsAny', [1, 0]),
+  containsAll: reordered('containsAll', [1, 0]),
+  byMeta: reordered('byMeta', [1, 0]),
+  parseJSON: same('parseJSON', 1),
+  parseInt: same('parseInt', 1),
+  parseBool: same('parseBool', 1),
+  toJSON: same('toJSON', 1),
+  base64Encode: same('base64Encode', 1),
+  base64Decode: same('base64Decode', 1),
+  add: math('add'),
+  subtract: math('subtract'),
+  multiply: math('multiply'),
+  divide: math('divide'),
+  modulo: math('modulo'),
+  minimum: math('minimum'),
+  maximum: math('maximum'),
   // index x k1 k2 is x[k1][k2].
   index: (fn) => {
     const [collection, ...keys] = fn.args;

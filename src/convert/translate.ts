@@ -136,13 +136,14 @@ class NodeTranslator {
   #range(node: GoControlNode, scope: Scope): HbBlock {
     const goExpression = pipelineExpression(node.pipeline);
     const expression = this.#expressions.writable(this.#expressions.translate(goExpression, scope).expression);
-    // consul-template's byTag is a map from tag to instances, ranged as key and value; drcon's
-    // is a list of {Name, Services} groups, so dot and the variables are paths into the group.
-    const byTag = goExpression.kind === 'call' && goExpression.name === 'byTag';
-    const body = scope.newContext(byTag ? ['Services'] : []);
+    // consul-template's byTag and byMeta are maps from a name to instances, ranged as key and
+    // value; drcon's are lists of {Name, Services} groups, so dot and the variables are paths into
+    // the group.
+    const grouping = goExpression.kind === 'call' ? groupParams.get(goExpression.name) : undefined;
+    const body = scope.newContext(grouping !== undefined ? ['Services'] : []);
     const blockParams = this.#declare(node.pipeline, (value, index) => {
-      if (byTag) {
-        const group = body.blockParam('tagGroup');
+      if (grouping !== undefined) {
+        const group = body.blockParam(grouping);
         body.declare(value, { kind: 'param', path: `${group}.Services` });
         if (index !== undefined) body.declare(index, { kind: 'param', path: `${group}.Name` });
         return [group];
@@ -179,6 +180,9 @@ class NodeTranslator {
     if (variable !== undefined) this.#expressions.untranslatable(pipeline.position, variable, `variables declared in an ${keyword} are not translated`);
   }
 }
+
+/** The block parameter that names a group, for the helpers that group instances. */
+const groupParams = new Map([['byTag', 'tagGroup'], ['byMeta', 'metaGroup']]);
 
 /** A block parameter standing for Go variable `goName` in `body`. */
 function bindParam(body: Scope, goName: string): string {

@@ -1,6 +1,6 @@
 // `nodes`: every node in the catalog, from /v1/catalog/nodes.
 import type { ConsulAnswer, Dependency } from './dependency.ts';
-import { expectList, expectRecord, stringField, stringMapField } from './answer-shape.ts';
+import { expectList, expectRecord, stringField, stringMapField, type JsonRecord } from './answer-shape.ts';
 import { isAddress } from './catalog-address.ts';
 import { overlongText, quoteForLog } from './catalog-text.ts';
 import { compareText } from './text-order.ts';
@@ -23,20 +23,8 @@ export function catalogNodes(dc?: string): Dependency<CatalogNode[]> {
       if (!answer.found) return [];
       const nodes: CatalogNode[] = [];
       for (const entry of expectList(answer.body, id)) {
-        const record = expectRecord(entry, id, 'each entry');
-        const node: CatalogNode = {
-          Node: stringField(record, 'Node', id),
-          Address: stringField(record, 'Address', id),
-          ID: stringField(record, 'ID', id),
-          Datacenter: stringField(record, 'Datacenter', id) || (dc ?? ''),
-          TaggedAddresses: stringMapField(record, 'TaggedAddresses', id),
-          Meta: stringMapField(record, 'Meta', id),
-        };
-        // Same rules as for service instances: an address that is not one, or a value too long for
-        // an Nginx token, never reaches a config.
-        const problem = isAddress(node.Address)
-          ? overlongText({ Node: node.Node, ID: node.ID, Datacenter: node.Datacenter, TaggedAddresses: node.TaggedAddresses, Meta: node.Meta })
-          : `address ${quoteForLog(node.Address)} is not an IP address or host name`;
+        const node = readCatalogNode(expectRecord(entry, id, 'each entry'), id, dc);
+        const problem = unsafeNodeField(node);
         if (problem !== undefined) {
           warn(`node ${quoteForLog(node.Node)}: ${problem}; left out`);
           continue;
@@ -46,4 +34,25 @@ export function catalogNodes(dc?: string): Dependency<CatalogNode[]> {
       return nodes.sort((a, b) => compareText(a.Node, b.Node) || compareText(a.ID, b.ID));
     },
   };
+}
+
+/** A node as /v1/catalog/nodes and /v1/catalog/node/<name> give it. */
+export function readCatalogNode(record: JsonRecord, id: string, dc: string | undefined): CatalogNode {
+  return {
+    Node: stringField(record, 'Node', id),
+    Address: stringField(record, 'Address', id),
+    ID: stringField(record, 'ID', id),
+    Datacenter: stringField(record, 'Datacenter', id) || (dc ?? ''),
+    TaggedAddresses: stringMapField(record, 'TaggedAddresses', id),
+    Meta: stringMapField(record, 'Meta', id),
+  };
+}
+
+/**
+ * Same rules as for service instances: an address that is not one, or a value too long for an
+ * Nginx token, never reaches a config.
+ */
+export function unsafeNodeField(node: CatalogNode): string | undefined {
+  if (!isAddress(node.Address)) return `address ${quoteForLog(node.Address)} is not an IP address or host name`;
+  return overlongText({ Node: node.Node, ID: node.ID, Datacenter: node.Datacenter, TaggedAddresses: node.TaggedAddresses, Meta: node.Meta });
 }

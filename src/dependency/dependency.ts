@@ -18,6 +18,11 @@ export interface Dependency<T = unknown> {
   readonly id: string;
   readonly query: ConsulQuery;
   /**
+   * For an endpoint Consul answers without an index (it cannot block, like the list of
+   * datacenters): how long to wait between two reads. Unset for blocking queries.
+   */
+  readonly pollMs?: number;
+  /**
    * Shapes Consul's JSON into template data; throws on a body it cannot understand. Catalog
    * entries that are unsafe to render (say, an address that is not an address) are left out,
    * each reported once through `warn` with the service and instance it concerns.

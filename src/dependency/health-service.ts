@@ -19,6 +19,18 @@ export interface HealthCheck {
   ServiceName: string;
 }
 
+/** How much of the traffic an instance takes, by the state of its checks (Consul's defaults: 1 and 1). */
+export interface ServiceWeights {
+  Passing: number;
+  Warning: number;
+}
+
+/** A service's address under a name (`lan`, `wan`, `lan_ipv4`…), as Consul tags them. */
+export interface TaggedAddress {
+  Address: string;
+  Port: number;
+}
+
 /** One instance as templates see it (consul-template's field names). */
 export interface ServiceInstance {
   ID: string;
@@ -28,8 +40,11 @@ export interface ServiceInstance {
   Port: number;
   Tags: string[];
   ServiceMeta: Record<string, string>;
+  Weights: ServiceWeights;
+  ServiceTaggedAddresses: Record<string, TaggedAddress>;
   Node: string;
   NodeAddress: string;
+  NodeTaggedAddresses: Record<string, string>;
   NodeID: string;
   NodeMeta: Record<string, string>;
   Datacenter: string;
@@ -80,14 +95,35 @@ function readInstance(entry: JsonRecord, id: string, query: ServiceQuery): Servi
     Port: service['Port'] as number,
     Tags: stringListField(service, 'Tags', id),
     ServiceMeta: stringMapField(service, 'Meta', id),
+    Weights: readWeights(service, id),
+    ServiceTaggedAddresses: readTaggedAddresses(service, id),
     Node: stringField(node, 'Node', id),
     NodeAddress: nodeAddress,
+    NodeTaggedAddresses: stringMapField(node, 'TaggedAddresses', id),
     NodeID: stringField(node, 'ID', id),
     NodeMeta: stringMapField(node, 'Meta', id),
     Datacenter: stringField(node, 'Datacenter', id) || (query.dc ?? ''),
     Status: aggregateStatus(checks),
     Checks: checks,
   };
+}
+
+/** Absent weights are Consul's defaults; unsafeField refuses numbers that are not weights. */
+function readWeights(service: JsonRecord, id: string): ServiceWeights {
+  const weights = service['Weights'] === undefined || service['Weights'] === null ? {} : expectRecord(service['Weights'], id, 'Weights');
+  return { Passing: (weights['Passing'] as number | undefined) ?? 1, Warning: (weights['Warning'] as number | undefined) ?? 1 };
+}
+
+function readTaggedAddresses(service: JsonRecord, id: string): Record<string, TaggedAddress> {
+  const tagged = service['TaggedAddresses'];
+  if (tagged === undefined || tagged === null) return {};
+  const out: Record<string, TaggedAddress> = {};
+  for (const [name, entry] of Object.entries(expectRecord(tagged, id, 'TaggedAddresses'))) {
+    const address = expectRecord(entry, id, `TaggedAddresses.${name}`);
+    // The port is kept as sent, like the service's own; unsafeField checks it.
+    out[name] = { Address: stringField(address, 'Address', id), Port: address['Port'] as number };
+  }
+  return out;
 }
 
 function readCheck(check: JsonRecord, id: string): HealthCheck {
@@ -126,6 +162,19 @@ function unsafeField(instance: ServiceInstance): string | undefined {
     return `address ${quoteForLog(instance.Address)} is not an IP address or host name`;
   }
   if (!isPort(instance.Port)) return `port ${JSON.stringify(instance.Port) ?? 'undefined'} is not a port number (0-65535)`;
+  // An empty tagged address is Consul's "none" and reads as "", as a missing one would.
+  for (const [name, tagged] of Object.entries(instance.ServiceTaggedAddresses)) {
+    if (tagged.Address !== '' && !isAddress(tagged.Address)) return `tagged address ${quoteForLog(name)} ${quoteForLog(tagged.Address)} is not an IP address or host name`;
+    if (!isPort(tagged.Port)) return `tagged address ${quoteForLog(name)} port ${JSON.stringify(tagged.Port) ?? 'undefined'} is not a port number (0-65535)`;
+  }
+  for (const [name, address] of Object.entries(instance.NodeTaggedAddresses)) {
+    if (address !== '' && !isAddress(address)) return `node tagged address ${quoteForLog(name)} ${quoteForLog(address)} is not an IP address or host name`;
+  }
+  const { Passing, Warning } = instance.Weights;
+  // Consul wants Passing ≥ 1 and Warning ≥ 0; Nginx's `weight=` takes 1 and up.
+  if (!Number.isSafeInteger(Passing) || Passing < 1 || !Number.isSafeInteger(Warning) || Warning < 0) {
+    return `weights ${JSON.stringify(instance.Weights)} are not whole numbers (Passing at least 1, Warning at least 0)`;
+  }
   const { ID, Name, Tags, ServiceMeta, Node, NodeID, NodeMeta, Datacenter } = instance;
   // Check output is left as it is: long by nature, and no config has a place for it.
   return overlongText({ ID, Name, Tags, ServiceMeta, Node, NodeID, NodeMeta, Datacenter });

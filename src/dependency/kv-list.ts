@@ -14,13 +14,14 @@ export interface KvPair {
 }
 
 /** Throws KvPathError when `prefix` cannot be a prefix (see normaliseKvPath). */
-export function kvList(prefix: string): Dependency<KvPair[]> {
+export function kvList(prefix: string): Dependency<KvPair[]> & { readonly folder: string } {
   // "config/app" means the folder: without the slash Consul would also match "config/application".
   const trimmed = normaliseKvPath('prefix', prefix);
   const folder = trimmed === '' || trimmed.endsWith('/') ? trimmed : trimmed + '/';
   const id = `kv.list(${folder})`;
   return {
     id,
+    folder,
     query: { path: `/v1/kv/${encodeKeyPath(folder)}`, params: { recurse: '' } },
     parse(answer: ConsulAnswer): KvPair[] {
       if (!answer.found) return [];

@@ -241,6 +241,8 @@ export class Runner {
       log.debug('waiting for data', { missing: result.missing.map((dependency) => dependency.id) });
       return 'incomplete';
     }
+    // Only a complete render's notes are logged: one with data missing read it as empty.
+    for (const note of result.messages) log[note.level](note.message);
     this.#rendered.add(job);
     try {
       const changed = this.#options.dry ? this.#printDry(job, result.output) : await this.#write(job, result.output, log);

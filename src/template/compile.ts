@@ -2,6 +2,7 @@
 // `{{value}}`, and parsing/compiling that report problems as TemplateErrors. The process-wide
 // Handlebars instance is left as it is.
 import Handlebars from 'handlebars';
+import { braceAwareLexer, type JisonParser } from './closing-braces.ts';
 import { escapingCompiler, printHelperName, type JavaScriptCompilerClass } from './escaping-compiler.ts';
 import type { HandlebarsHelperOptions } from './helper-call.ts';
 import { drconHelpers, helperSpecs } from './helpers.ts';
@@ -15,7 +16,7 @@ export type CompiledTemplate = Handlebars.TemplateDelegate;
 interface EnvironmentInternals {
   JavaScriptCompiler: JavaScriptCompilerClass;
   Compiler: new () => { compile(program: TemplateAst, options: CompileOptions): unknown };
-  Parser: { lexer?: { yylloc?: { first_line: number; first_column: number; last_line: number; last_column: number } } };
+  Parser: JisonParser;
 }
 type JavaScriptCompilerWithCompile = new () => {
   compile(environment: unknown, options: CompileOptions, context: undefined, asObject: true): TemplateSpecification;
@@ -42,12 +43,20 @@ const compileOptions = (): CompileOptions => ({
   knownHelpers: Object.fromEntries([...helperSpecs.keys()].map((name) => [name, true])),
 });
 
+const lexer = braceAwareLexer(internals.Parser);
+
 /** Parses a template; a syntax error becomes a TemplateError at the offending position. */
 export function parseTemplate(source: string, file: string): TemplateAst {
+  // Handlebars has one parser for every environment: drcon's lexer stands in only while it parses
+  // (synchronously), so the process-wide Handlebars keeps its own grammar.
+  const shared = internals.Parser.lexer;
+  internals.Parser.lexer = lexer;
   try {
     return hb.parse(source);
   } catch (error) {
     throw syntaxError(error, file);
+  } finally {
+    internals.Parser.lexer = shared;
   }
 }
 
@@ -65,14 +74,14 @@ export function compileTemplate(ast: TemplateAst, file: string): CompiledTemplat
 
 /**
  * A Handlebars Exception carries its node's position ("… - 2:5"); the parser's own errors only name
- * a line in a multi-line message, so their position is read from the (shared, synchronous) lexer.
+ * a line in a multi-line message, so their position is read from drcon's lexer, which has just read the offending token.
  */
 function syntaxError(error: unknown, file: string): TemplateError {
   const message = error instanceof Error ? error.message : String(error);
   const parse = /^Parse error on line \d+:[\s\S]*\nExpecting ([^\n]*), got '([^']*)'$/.exec(message);
   const lexical = /^Lexical error on line \d+/.test(message);
   if (!parse && !lexical) return fromHandlebarsError(error, file);
-  const at = internals.Parser.lexer?.yylloc;
+  const at = lexer.yylloc as JisonParser['lexer']['yylloc'] | undefined;
   let position: SourcePosition | undefined;
   if (at !== undefined) {
     // A parse error is about the token just read; a lexical error about the text after it.

@@ -1,4 +1,6 @@
-// Helpers that shape catalog data into Nginx structure: upstream names, per-tag groups, routes.
+// Helpers that shape catalog data into Nginx structure: upstream names, per-tag and per-metadata
+// groups, routes.
+import { groupByMeta, MetaValueError } from './group-by-meta.ts';
 import { groupByTag } from './group-by-tag.ts';
 import { defineHelper, describeValue, type HelperCall, type HelperDefinition } from './helper-call.ts';
 import { nginxIdentifier } from './nginx-identifier.ts';
@@ -11,12 +13,28 @@ export const nginxHelpers: Record<string, HelperDefinition> = {
     groupByTag(tagged(call, instances, 'the instances (from service)')),
   ),
 
+  byMeta: defineHelper('byMeta', { params: ['instances', 'keys'], pure: true }, ([instances, keys], call) => {
+    const described = call.list(instances, 'the instances (from service)').map((item) => {
+      const meta = (item as { ServiceMeta?: unknown } | null)?.ServiceMeta;
+      if (typeof item !== 'object' || item === null || typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
+        return call.fail(`the instances (from service) must be a list of entries with ServiceMeta, got ${describeValue(item)} in it`);
+      }
+      return item as { ServiceMeta: Record<string, string> };
+    });
+    try {
+      return groupByMeta(described, call.text(keys, 'the keys'));
+    } catch (error) {
+      if (error instanceof MetaValueError) call.fail(error.message);
+      throw error;
+    }
+  }),
+
   routes: defineHelper('routes', { params: ['services'] }, ([services], call) => {
     const entries = tagged(call, services, 'the services (from services)').map((entry) => ({
       ...entry,
       Name: call.text(entry['Name'], 'each service Name'),
     }));
-    return routesFromServices(entries, (message) => call.render.note(message));
+    return routesFromServices(entries, (message) => call.render.note(message, 'warn'));
   }),
 };
 

@@ -11,13 +11,19 @@ export interface DataSource {
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
+/** Something a render asks its caller to log, at the level it names. */
+export interface RenderNote {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+}
+
 export class RenderContext {
   readonly env: Environment;
   readonly #source: DataSource;
   readonly #used = new Map<string, Dependency>();
   readonly #missing = new Map<string, Dependency>();
   readonly #waitingForKeys = new Set<string>();
-  readonly #messages: string[] = [];
+  readonly #messages: RenderNote[] = [];
 
   /** The outputs of list-only #each blocks kept by this template's renders (see block-memo.ts). */
   readonly blocks: BlockMemo | undefined;
@@ -49,8 +55,8 @@ export class RenderContext {
   }
 
   /** Something the caller should log (the `log` helper, a route given by two services). */
-  note(message: string): void {
-    if (!this.#messages.includes(message)) this.#messages.push(message);
+  note(message: string, level: RenderNote['level'] = 'info'): void {
+    if (!this.#messages.some((note) => note.message === message)) this.#messages.push({ level, message });
   }
 
   /** Every dependency the render asked for, with or without data. */
@@ -67,7 +73,7 @@ export class RenderContext {
     return [...this.#waitingForKeys];
   }
 
-  get messages(): string[] {
+  get messages(): RenderNote[] {
     return [...this.#messages];
   }
 }

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { Dependency } from '../dependency/dependency.ts';
 import { compileTemplate, fromHandlebarsError, parseTemplate, type CompiledTemplate } from './compile.ts';
 import { helperSpecs } from './helpers.ts';
-import { RenderContext, type DataSource, type Environment } from './render-context.ts';
+import { RenderContext, type DataSource, type Environment, type RenderNote } from './render-context.ts';
 import { checkTemplate } from './template-check.ts';
 import { BlockMemo } from './block-memo.ts';
 import { checkTemplateLimits } from './template-limits.ts';
@@ -21,8 +21,8 @@ export interface RenderResult {
   missing: Dependency[];
   /** Keys read with `key` that do not exist: the output must not be written until they do. */
   waitingForKeys: string[];
-  /** Things worth logging: `log` helper output, routes claimed by two services. */
-  messages: string[];
+  /** What the caller logs after this render: `log` helper output, routes claimed by two services. */
+  messages: RenderNote[];
 }
 
 /**

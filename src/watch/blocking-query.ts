@@ -107,6 +107,8 @@ export class BlockingQuery<T> {
 
   /** One request (two when a stale answer is too old or behind), and whatever follows from its answer. */
   async #round(signal: AbortSignal): Promise<void> {
+    const { pollMs } = this.#dependency;
+    if (pollMs !== undefined) return this.#poll(pollMs, signal);
     let response = await this.#get({ index: this.#index, stale: true }, signal);
     if (response.lastContactMs > this.#maxStaleMs) {
       this.#log.debug('stale answer too old; asking the leader', { lastContactMs: response.lastContactMs });
@@ -127,16 +129,33 @@ export class BlockingQuery<T> {
       // (as the docs ask: reset and read afresh, or updates could be missed for good).
       this.#log.debug('index went backwards; starting over', { from: this.#seenIndex, to: index });
     }
-    const reported = new Set<string>();
-    const data = parseAnswer(this.#dependency, response, (message) => reported.add(message));
+    const data = this.#parse(response);
     if (signal.aborted) return;
-    this.#warnNew(reported);
     // Never block on 0 or below: Consul would answer at once, and the loop would spin. The docs
     // say 1 is always safe.
     this.#index = Math.max(1, index);
     this.#seenIndex = index;
     this.#succeeded();
     this.#deliver(data, this.#index);
+  }
+
+  /** An endpoint Consul cannot block on (no index): read again `pollMs` after each answer. */
+  async #poll(pollMs: number, signal: AbortSignal): Promise<void> {
+    if (this.#delivered !== undefined) await pause(pollMs, signal);
+    signal.throwIfAborted();
+    const response = await this.#get({ index: undefined, stale: true }, signal);
+    const data = this.#parse(response);
+    if (signal.aborted) return;
+    this.#succeeded();
+    this.#deliver(data, undefined);
+  }
+
+  /** The answer as the dependency shapes it; what it reports is logged. */
+  #parse(response: ConsulResponse): T {
+    const reported = new Set<string>();
+    const data = parseAnswer(this.#dependency, response, (message) => reported.add(message));
+    this.#warnNew(reported);
+    return data;
   }
 
   #isBehind(response: ConsulResponse): boolean {
@@ -151,20 +170,21 @@ export class BlockingQuery<T> {
     return readAnswer(this.#client, this.#dependency, { ...request, waitMs: this.#waitMs, signal });
   }
 
-  #deliver(data: T, index: number): void {
+  /** `index` is undefined for a polled endpoint: its answers are told apart by their data alone. */
+  #deliver(data: T, index: number | undefined): void {
     // At one index the data is what it was (a wait that ran out answers with the same index):
     // known without serialising it, as long as no failure (maybe a new agent) came in between.
-    if (this.#delivered !== undefined && this.#delivered.index === index) {
+    if (index !== undefined && this.#delivered !== undefined && this.#delivered.index === index) {
       this.#handlers.onUnchanged?.(index);
       return;
     }
     const json = this.#deliverEveryIndex ? undefined : JSON.stringify(data);
     if (json !== undefined && this.#delivered?.json === json) {
       this.#delivered.index = index;
-      this.#handlers.onUnchanged?.(index);
+      this.#handlers.onUnchanged?.(index ?? 0);
       return;
     }
-    this.#handlers.onData(data, index);
+    this.#handlers.onData(data, index ?? 0);
     // Recorded after onData returns: if it throws, the next success delivers again.
     this.#delivered = { index, json };
   }

@@ -3,6 +3,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ConsulAnswer, Dependency } from '../../src/dependency/dependency.ts';
+import { catalogDatacenters } from '../../src/dependency/catalog-datacenters.ts';
+import { catalogNode } from '../../src/dependency/catalog-node.ts';
 import { catalogNodes } from '../../src/dependency/catalog-nodes.ts';
 import { catalogServices } from '../../src/dependency/catalog-services.ts';
 import { healthService } from '../../src/dependency/health-service.ts';
@@ -42,6 +44,10 @@ before(async () => {
   await register('web-4', 'web', '10.0.0.8', 'passing');
   await consul.api('PUT', '/v1/agent/service/maintenance/web-4?enable=true&reason=test');
   await register('cas-1', 'CAS Client Service', '10.0.1.1', 'passing', ['urlprefix-/cas']);
+  await consul.registerService({
+    ID: 'weighted-1', Name: 'weighted', Address: '10.0.2.1', Port: 8080, Weights: { Passing: 3, Warning: 1 },
+    TaggedAddresses: { lan: { Address: '10.0.2.1', Port: 8080 }, wan: { Address: '198.51.100.7', Port: 443 } },
+  });
   await consul.putKey('config/app/a', 'one');
   await consul.putKey('config/app/sub/c', 'three');
   await consul.putKey('config/application/x', 'not under config/app');
@@ -65,6 +71,19 @@ describe('dependencies against a real Consul agent', () => {
     assert.deepEqual(value.map((instance) => `${instance.ID}:${instance.Status}`), ['web-1:passing', 'web-2:warning', 'web-4:maintenance']);
   });
 
+  test('service: weights and tagged addresses of the instance and of its node', async () => {
+    const { value, warnings } = await read(healthService(parseServiceQuery('weighted')));
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(value[0]?.Weights, { Passing: 3, Warning: 1 });
+    // Consul adds lan_ipv4 and wan_ipv4 entries of its own.
+    const { lan, wan } = value[0]?.ServiceTaggedAddresses ?? {};
+    assert.deepEqual({ lan, wan }, { lan: { Address: '10.0.2.1', Port: 8080 }, wan: { Address: '198.51.100.7', Port: 443 } });
+    assert.equal(value[0]?.NodeTaggedAddresses['lan'], '127.0.0.1');
+    assert.equal(value[0]?.NodeTaggedAddresses['wan'], '127.0.0.1');
+    const [unweighted] = (await read(healthService(parseServiceQuery('CAS Client Service')))).value;
+    assert.deepEqual(unweighted?.Weights, { Passing: 1, Warning: 1 });
+  });
+
   test('service with a tag and a name with spaces', async () => {
     assert.deepEqual((await read(healthService(parseServiceQuery('green.web|passing,warning')))).value.map((instance) => instance.ID), ['web-2']);
     assert.deepEqual((await read(healthService(parseServiceQuery('CAS Client Service')))).value.map((instance) => instance.ID), ['cas-1']);
@@ -72,11 +91,28 @@ describe('dependencies against a real Consul agent', () => {
 
   test('services and nodes', async () => {
     const services = (await read(catalogServices())).value;
-    assert.deepEqual(services.map((service) => service.Name), ['CAS Client Service', 'consul', 'web']);
+    assert.deepEqual(services.map((service) => service.Name), ['CAS Client Service', 'consul', 'web', 'weighted']);
     assert.deepEqual(new Set(services.find((service) => service.Name === 'web')?.Tags), new Set(['blue', 'green']));
     const nodes = (await read(catalogNodes())).value;
     assert.equal(nodes.length, 1);
     assert.equal(nodes[0]?.Address, '127.0.0.1');
+  });
+
+  test('datacenters (an endpoint without an index, so polled) and one node with its services', async () => {
+    const datacenters = catalogDatacenters();
+    assert.ok(datacenters.pollMs !== undefined && datacenters.pollMs > 0);
+    assert.deepEqual((await read(datacenters)).value, ['dc1']);
+    const nodeName = ((await consul.api('GET', '/v1/agent/self')) as { Config: { NodeName: string } }).Config.NodeName;
+    const { value, warnings } = await read(catalogNode(`${nodeName}@dc1`));
+    assert.deepEqual(warnings, ['node ' + JSON.stringify(nodeName) + ' service "web-3": address "1.2.3.4; evil" is not an IP address or host name; left out']);
+    assert.equal(value?.Node.Node, nodeName);
+    assert.equal(value?.Node.Address, '127.0.0.1');
+    assert.equal(value?.Node.TaggedAddresses['wan'], '127.0.0.1');
+    assert.deepEqual(value?.Services.map((service) => `${service.Service}/${service.ID}`), [
+      'CAS Client Service/cas-1', 'consul/consul', 'web/web-1', 'web/web-2', 'web/web-4', 'weighted/weighted-1',
+    ]);
+    assert.deepEqual(value?.Services.find((service) => service.ID === 'web-1'), { ID: 'web-1', Service: 'web', Tags: ['blue'], Meta: {}, Port: 8080, Address: '' });
+    assert.equal((await read(catalogNode('no-such-node'))).value, null);
   });
 
   test('key: a value, a key whose name needs encoding, a missing key', async () => {

@@ -12,6 +12,8 @@ function entry(options: {
   port?: unknown;
   tags?: string[] | null;
   checks?: { CheckID: string; Status: string }[];
+  service?: Record<string, unknown>;
+  nodeTaggedAddresses?: Record<string, string>;
 }) {
   const node = options.node ?? 'node-a';
   return {
@@ -20,7 +22,7 @@ function entry(options: {
       Node: node,
       Address: options.nodeAddress ?? '10.0.0.1',
       Datacenter: 'dc1',
-      TaggedAddresses: { lan: '10.0.0.1' },
+      TaggedAddresses: options.nodeTaggedAddresses ?? { lan: '10.0.0.1' },
       Meta: { rack: 'r1' },
     },
     Service: {
@@ -30,6 +32,7 @@ function entry(options: {
       Address: options.address ?? '',
       Meta: { version: '2' },
       Port: options.port ?? 8080,
+      ...options.service,
     },
     Checks: (options.checks ?? [{ CheckID: 'serfHealth', Status: 'passing' }]).map((check) => ({
       Node: node,
@@ -73,8 +76,11 @@ describe('healthService', () => {
         Port: 8080,
         Tags: ['blue'],
         ServiceMeta: { version: '2' },
+        Weights: { Passing: 1, Warning: 1 },
+        ServiceTaggedAddresses: {},
         Node: 'node-a',
         NodeAddress: '10.0.0.1',
+        NodeTaggedAddresses: { lan: '10.0.0.1' },
         NodeID: 'node-a-id',
         NodeMeta: { rack: 'r1' },
         Datacenter: 'dc1',
@@ -83,6 +89,37 @@ describe('healthService', () => {
           { Node: 'node-a', CheckID: 'serfHealth', Name: 'serfHealth', Status: 'passing', Notes: '', Output: '', ServiceID: '', ServiceName: '' },
         ],
       },
+    ]);
+  });
+
+  test('weights and tagged addresses of the service and its node', () => {
+    const service = {
+      Weights: { Passing: 3, Warning: 0 },
+      TaggedAddresses: { lan: { Address: '10.1.1.1', Port: 8080 }, wan: { Address: 'web.example.com', Port: 443 } },
+    };
+    const { instances, warnings } = parse('web', [entry({ id: 'web-1', service, nodeTaggedAddresses: { lan: '10.0.0.1', wan: '203.0.113.9' } })]);
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(instances[0]?.Weights, { Passing: 3, Warning: 0 });
+    assert.deepEqual(instances[0]?.ServiceTaggedAddresses, service.TaggedAddresses);
+    assert.deepEqual(instances[0]?.NodeTaggedAddresses, { lan: '10.0.0.1', wan: '203.0.113.9' });
+  });
+
+  test('leaves out an instance whose weights or tagged addresses could not be written to Nginx', () => {
+    const { instances, warnings } = parse('web', [
+      entry({ id: 'zero', service: { Weights: { Passing: 0, Warning: 1 } } }),
+      entry({ id: 'half', service: { Weights: { Passing: 1.5, Warning: 1 } } }),
+      entry({ id: 'wan', service: { TaggedAddresses: { wan: { Address: '1.2.3.4; evil', Port: 80 } } } }),
+      entry({ id: 'port', service: { TaggedAddresses: { wan: { Address: '1.2.3.4', Port: 70000 } } } }),
+      entry({ id: 'node', nodeTaggedAddresses: { wan: 'x y' } }),
+      entry({ id: 'empty', nodeTaggedAddresses: { wan: '' }, service: { TaggedAddresses: { lan: { Address: '', Port: 0 } } } }),
+    ]);
+    assert.deepEqual(instances.map((instance) => instance.ID), ['empty']);
+    assert.deepEqual(warnings, [
+      'service "web" instance "zero": weights {"Passing":0,"Warning":1} are not whole numbers (Passing at least 1, Warning at least 0); left out',
+      'service "web" instance "half": weights {"Passing":1.5,"Warning":1} are not whole numbers (Passing at least 1, Warning at least 0); left out',
+      'service "web" instance "wan": tagged address "wan" "1.2.3.4; evil" is not an IP address or host name; left out',
+      'service "web" instance "port": tagged address "wan" port 70000 is not a port number (0-65535); left out',
+      'service "web" instance "node": node tagged address "wan" "x y" is not an IP address or host name; left out',
     ]);
   });
 

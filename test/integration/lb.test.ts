@@ -234,3 +234,23 @@ function processAlive(pid: number): boolean {
   }
 }
 
+
+test('Consul weights and the down tag reach Nginx: weight 3 gets three times the requests of weight 1, down none', async () => {
+  const [heavy, light, off] = [await backend('heavy'), await backend('light'), await backend('off')];
+  const at = (server: Backend) => ({ Address: '127.0.0.1', Port: server.port });
+  // All registered before the balancer starts: its first configuration is the one measured.
+  await consul.registerService({ ID: 'weighted-heavy', Name: 'weighted', ...at(heavy), Weights: { Passing: 3, Warning: 1 } });
+  await consul.registerService({ ID: 'weighted-light', Name: 'weighted', ...at(light), Weights: { Passing: 1, Warning: 1 } });
+  await consul.registerService({ ID: 'weighted-off', Name: 'weighted', ...at(off), Tags: ['down'] });
+  const lb = await startLb('weighted');
+  await waitFor('both weighted instances served', async () => (await answers(lb, 8)).size === 2);
+  assert.match(readFileSync(join(lb.dir, 'conf.d', 'app.conf'), 'utf8'), new RegExp(`:${off.port} weight=1 down;`));
+  const [heavyBefore, lightBefore] = [heavy.hits, light.hits];
+  const requests = 200;
+  for (let i = 0; i < requests; i++) assert.equal((await lb.get()).status, 200);
+  const [heavyHits, lightHits] = [heavy.hits - heavyBefore, light.hits - lightBefore];
+  assert.equal(heavyHits + lightHits, requests);
+  // Each Nginx worker keeps its own round, so the split is 3:1 give or take a few requests.
+  assert.ok(Math.abs(heavyHits - 150) <= 15, `weight 3 got ${heavyHits} of ${requests}, weight 1 got ${lightHits}`);
+  assert.equal(off.hits, 0);
+});

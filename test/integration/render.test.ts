@@ -67,6 +67,52 @@ test('-once renders every helper form from real catalog and KV data', async () =
   ].join('\n'));
 });
 
+test('-once renders the Consul helpers consul-template users carry over: keyExists, safeTree, datacenters, node, services "@dc"', async () => {
+  await consul.registerService({ ID: 'carry-1', Name: 'carry', Address: '10.2.0.1', Port: 8080, Tags: ['t'], Weights: { Passing: 5, Warning: 1 } });
+  await consul.putKey('carry/routes/a', '1');
+  const nodeName = ((await consul.api('GET', '/v1/agent/self')) as { Config: { NodeName: string } }).Config.NodeName;
+  const source = file('carry.hbs', [
+    'exists={{keyExists "carry/routes/a"}} missing={{keyExists "carry/none"}}',
+    'safe:{{#each (safeTree "carry/routes")}}{{Key}}={{Value}};{{/each}}',
+    'dcs:{{#each (datacenters)}}{{this}};{{/each}}',
+    `{{#with (node "${nodeName}")}}node={{Node.Address}} services:{{#each Services}}{{#if (eq Service "carry")}}{{Service}}:{{Port}};{{/if}}{{/each}}{{/with}}`,
+    '{{#with (node "no-such-node")}}never{{/with}}{{#with (node)}}own={{Node.Node}}{{/with}}',
+    'dc1:{{#each (services "@dc1")}}{{#if (eq Name "carry")}}{{Name}};{{/if}}{{/each}}',
+    '{{#each (service "carry")}}weight={{Weights.Passing}}{{/each}}',
+    '',
+  ].join('\n'));
+  const out = file('carry.out');
+  const run = await once(['-template', `${source}:${out}`]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(readFileSync(out, 'utf8'), [
+    'exists=true missing=false',
+    'safe:a=1;',
+    'dcs:dc1;',
+    'node=127.0.0.1 services:carry:8080;',
+    `own=${nodeName}`,
+    'dc1:carry;',
+    'weight=5',
+    '',
+  ].join('\n'));
+});
+
+test('safeTree holds the file back while its prefix is empty, and keeps the last one when it empties again', async () => {
+  const source = file('safe.hbs', 'upstreams:{{#each (safeTree "safe/upstreams")}}{{Key}};{{/each}}\n');
+  const out = file('safe.out');
+  const drcon = watch(['-log-level', 'debug', '-template', `${source}:${out}`]);
+  await drcon.waitForOutput(/waiting for key to exist.*safe\/upstreams\//);
+  assert.equal(existsSync(out), false);
+  await consul.putKey('safe/upstreams/a', '1');
+  await waitFor('the file once the prefix has a key', () => existsSync(out) && readFileSync(out, 'utf8') === 'upstreams:a;\n');
+  const heldBack = () => drcon.output().split('waiting for data').length;
+  const before = heldBack();
+  await consul.deleteKey('safe/upstreams', true);
+  await waitFor('the render of the emptied prefix, held back', () => heldBack() > before);
+  assert.equal(readFileSync(out, 'utf8'), 'upstreams:a;\n');
+  await consul.putKey('safe/upstreams/b', '2');
+  await waitFor('the next key', () => readFileSync(out, 'utf8') === 'upstreams:b;\n');
+});
+
 test('passing instances only by default; |any and filter= include a critical one', async () => {
   await consul.registerService({ ID: 'ttl-1', Name: 'ttlsvc', Address: '10.1.0.1', Port: 80, Check: { TTL: '60s' } });
   await consul.registerService({ ID: 'ttl-2', Name: 'ttlsvc', Address: '10.1.0.2', Port: 80, Check: { TTL: '60s' } });

@@ -18,7 +18,7 @@ import { waitFor } from '../../harness/wait.ts';
 
 const templatePath = fileURLToPath(new URL('../../templates/app.conf.hbs', import.meta.url));
 
-type Instance = { Address: string; Port: number };
+type Instance = { Address: string; Port: number; Tags: string[]; Weights: { Passing: number; Warning: number } };
 interface Catalog {
   /** service name → healthy instances */
   health?: Record<string, Instance[]>;
@@ -58,7 +58,8 @@ async function backend(name: string): Promise<Backend> {
   return started;
 }
 
-const at = (b: Backend): Instance => ({ Address: '127.0.0.1', Port: b.port });
+const at = (b: Backend, passingWeight = 1, tags: string[] = []): Instance =>
+  ({ Address: '127.0.0.1', Port: b.port, Tags: tags, Weights: { Passing: passingWeight, Warning: 1 } });
 
 function render(services: string[], catalog: Catalog): string {
   const result = template.render(
@@ -157,9 +158,33 @@ test('a service with no healthy instance answers 503 in plain text naming it', a
 test('an instance that refuses connections is skipped: every GET still gets an answer', async () => {
   const live = await backend('live');
   const deadPort = await freePort(); // nothing listens there: connections are refused
-  await serve(['simple'], { health: { simple: [{ Address: '127.0.0.1', Port: deadPort }, at(live)] } }, async () =>
+  await serve(['simple'], { health: { simple: [{ ...at(live), Port: deadPort }, at(live)] } }, async () =>
     (await get('/retry-probe')).status === 200);
   for (let i = 0; i < 10; i++) assert.deepEqual(await get('/'), { status: 200, type: 'text/plain', body: 'live\n' });
+});
+
+test('an instance of weight 3 gets three times the requests of one of weight 1', async () => {
+  const [heavy, light] = [await backend('heavy'), await backend('light')];
+  await serve(['simple'], { health: { simple: [at(heavy, 3), at(light, 1)] } }, async () => (await get('/weight-probe')).status === 200);
+  const [heavyBefore, lightBefore] = [heavy.hits, light.hits];
+  const requests = 400;
+  for (let i = 0; i < requests; i++) assert.equal((await get('/')).status, 200);
+  const [heavyHits, lightHits] = [heavy.hits - heavyBefore, light.hits - lightBefore];
+  assert.equal(heavyHits + lightHits, requests);
+  // Each Nginx worker keeps its own round, so the split is 3:1 give or take a few requests.
+  assert.ok(Math.abs(heavyHits - 300) <= 20, `weight 3 got ${heavyHits} of ${requests}, weight 1 got ${lightHits}`);
+});
+
+test('tags: a `backup` instance serves only while no other is reachable; a `down` one never', async () => {
+  const [primary, spare, off] = [await backend('primary'), await backend('spare'), await backend('off')];
+  await serve(['simple'], { health: { simple: [at(primary), at(spare, 1, ['backup']), at(off, 1, ['down'])] } }, async () =>
+    (await get('/')).body === 'primary\n');
+  for (let i = 0; i < 10; i++) assert.equal((await get('/')).body, 'primary\n');
+  const deadPort = await freePort(); // the only non-backup instance refuses connections
+  await serve(['simple'], { health: { simple: [{ ...at(primary), Port: deadPort }, at(spare, 1, ['backup']), at(off, 1, ['down'])] } }, async () =>
+    (await get('/')).body === 'spare\n');
+  for (let i = 0; i < 10; i++) assert.equal((await get('/')).body, 'spare\n');
+  assert.equal(off.hits, 0);
 });
 
 test('routes mode (no SERVICE): urlprefix tags become locations; unrouted paths get 404', async () => {

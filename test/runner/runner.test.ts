@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
 import { waitFor } from '../../harness/wait.ts';
-import { createLogger } from '../../src/log/logger.ts';
+import { createLogger, type Logger } from '../../src/log/logger.ts';
 import type { Action } from '../../src/runner/action.ts';
-import { runTemplates } from '../../src/engine/run-templates.ts';
+import { runTemplates, type RunTemplatesOptions } from '../../src/engine/run-templates.ts';
 import { mergeSettings } from '../../src/config/settings.ts';
 
 let consul: ConsulAgent;
@@ -35,19 +35,33 @@ function recordingAction(name: string, events: string[]): Action {
   };
 }
 
+/** Runs drcon's engine in process on `job`; `stop` ends the run and resolves once it has ended. */
+function runInProcess(job: RunTemplatesOptions['jobs'][number], logger: Logger): { stop: () => Promise<void> } {
+  let end: (status: number) => void = () => {};
+  const finished = runTemplates({
+    settings: mergeSettings({ consulAddresses: [consul.address], blockingWaitMs: 10_000, maxStaleMs: 2_000, minIntervalMs: 0 }),
+    jobs: [job],
+    logger,
+    until: new Promise<number>((resolve) => (end = resolve)),
+    handleStopSignals: false,
+  });
+  return {
+    stop: async () => {
+      end(0);
+      await finished;
+    },
+  };
+}
+
 test('a pass prepares its check and command for their next run only after its last command', async () => {
   await consul.putKey('runner/value', 'one');
   const source = join(dir, 'app.hbs');
   writeFileSync(source, 'v={{key "runner/value"}}\n');
   const events: string[] = [];
-  let stop: (status: number) => void = () => {};
-  const finished = runTemplates({
-    settings: mergeSettings({ consulAddresses: [consul.address], blockingWaitMs: 10_000, maxStaleMs: 2_000, minIntervalMs: 0 }),
-    jobs: [{ source, destination: join(dir, 'app.out'), check: recordingAction('check', events), command: recordingAction('command', events) }],
-    logger: createLogger({ write: () => {} }),
-    until: new Promise<number>((resolve) => (stop = resolve)),
-    handleStopSignals: false,
-  });
+  const run = runInProcess(
+    { source, destination: join(dir, 'app.out'), check: recordingAction('check', events), command: recordingAction('command', events) },
+    createLogger({ write: () => {} }),
+  );
   try {
     const pass = ['check run', 'command run', 'check prepare', 'command prepare'];
     await waitFor('the first pass', () => events.length === 4);
@@ -55,7 +69,32 @@ test('a pass prepares its check and command for their next run only after its la
     await waitFor('the second pass', () => events.length === 8);
     assert.deepEqual(events, [...pass, ...pass]);
   } finally {
-    stop(0);
-    await finished;
+    await run.stop();
+  }
+});
+
+test('a render logs its `log` output and route conflicts, once per render that makes them', async () => {
+  await consul.putKey('runner/logged', 'first');
+  await consul.registerService({ ID: 'api-1', Name: 'api', Address: '10.1.0.1', Port: 80, Tags: ['urlprefix-/api'] });
+  await consul.registerService({ ID: 'api2-1', Name: 'api2', Address: '10.1.0.2', Port: 80, Tags: ['urlprefix-/api'] });
+  const source = join(dir, 'logged.hbs');
+  writeFileSync(source, '{{log "value is" (key "runner/logged") level="warn"}}{{#each (routes (services))}}{{Path}} {{Service}}\n{{/each}}');
+  const lines: string[] = [];
+  const run = runInProcess({ source, destination: join(dir, 'logged.out') }, createLogger({ format: 'json', write: (line) => lines.push(line) }));
+  const notes = () =>
+    lines
+      .map((line) => JSON.parse(line) as { level: string; msg: string })
+      .filter((entry) => entry.msg.startsWith('log (line 1)') || entry.msg.startsWith('route '))
+      .map((entry) => `${entry.level} ${entry.msg}`);
+  const conflict = 'warn route "/api" is claimed by services "api" and "api2"; "api" gets it';
+  try {
+    await waitFor('the first render logged', () => notes().includes('warn log (line 1): value is first'));
+    await consul.putKey('runner/logged', 'second');
+    await waitFor('the second render logged', () => notes().includes('warn log (line 1): value is second'));
+    assert.deepEqual(notes(), ['warn log (line 1): value is first', conflict, 'warn log (line 1): value is second', conflict]);
+  } finally {
+    await run.stop();
+    await consul.deregisterService('api-1');
+    await consul.deregisterService('api2-1');
   }
 });

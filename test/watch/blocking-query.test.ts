@@ -159,3 +159,26 @@ test('stop aborts the request in flight and ends the loop', async () => {
   assert.equal(deliveries, 1);
   assert.equal(calls.at(-1), blocking, 'no request after stop');
 });
+
+test('an endpoint without an index is polled: asked again after pollMs, never blocking, delivered once per change', async (t) => {
+  const calls: Call[] = [];
+  const delivered: string[][] = [];
+  const unchanged: number[] = [];
+  const datacenters: Dependency<string[]> = {
+    id: 'test.datacenters',
+    query: { path: '/v1/catalog/datacenters', params: {} },
+    pollMs: 20,
+    parse: ({ body }) => body as string[],
+  };
+  const { logger, lines } = recordingLogger();
+  const loop = new BlockingQuery(recordingClient(calls), datacenters, { logger, waitMs: 5_000, maxStaleMs: 2_000 }, {
+    onData: (names) => delivered.push(names),
+    onUnchanged: (index) => unchanged.push(index),
+  });
+  t.after(() => loop.stop());
+  loop.start();
+  await waitFor('three answers with the same data', () => unchanged.length >= 2);
+  assert.deepEqual(delivered, [['dc1']]);
+  assert.ok(calls.every((call) => call.options.index === undefined), 'no request blocks');
+  assert.deepEqual(lines.filter((line) => line.level === 'warn'), []);
+});
