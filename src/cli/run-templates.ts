@@ -8,7 +8,7 @@ import type { Logger } from '../log/logger.ts';
 import { Watcher } from '../watch/watcher.ts';
 import { RetryBudget } from '../watch/retry-budget.ts';
 import { Template } from '../template/template.ts';
-import { Runner, type RunnerJob } from '../runner/runner.ts';
+import { Runner, type LiveUpstreamSink, type RunnerJob } from '../runner/runner.ts';
 import type { Action } from '../runner/action.ts';
 import type { ConsulClientOptions } from '../consul/types.ts';
 import type { Dependency } from '../dependency/dependency.ts';
@@ -22,6 +22,7 @@ export interface TemplateJobSpec {
   destination: string;
   check?: Action;
   command?: Action;
+  live?: LiveUpstreamSink;
 }
 
 export interface RunTemplatesOptions {
@@ -72,7 +73,7 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
   for (const spec of options.jobs) {
     // The same source may render to several destinations: the job's name tells them apart.
     const name = options.jobs.filter((other) => other.source === spec.source).length > 1 ? `${spec.source} → ${spec.destination}` : spec.source;
-    const job = { name, template: await Template.fromFile(spec.source), destination: spec.destination, check: spec.check, command: spec.command };
+    const job = { name, template: await Template.fromFile(spec.source), destination: spec.destination, check: spec.check, command: spec.command, live: spec.live };
     jobs.push(job);
     sourceOf.set(job, spec.source);
   }

@@ -36,6 +36,8 @@ export interface ServiceInstance {
   /** Worst state of the instance's checks; "maintenance" when a maintenance check is on. */
   Status: HealthStatus;
   Checks: HealthCheck[];
+  /** Consul's weights of the instance while passing and while warning (1 and 1 unless set). */
+  Weights: { Passing: number; Warning: number };
 }
 
 export function healthService(query: ServiceQuery): Dependency<ServiceInstance[]> {
@@ -87,7 +89,15 @@ function readInstance(entry: JsonRecord, id: string, query: ServiceQuery): Servi
     Datacenter: stringField(node, 'Datacenter', id) || (query.dc ?? ''),
     Status: aggregateStatus(checks),
     Checks: checks,
+    Weights: readWeights(service['Weights']),
   };
+}
+
+/** Consul writes both weights; an agent that sends none or a stray value gets its default, 1. */
+function readWeights(value: unknown): ServiceInstance['Weights'] {
+  const weights = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const weight = (name: string) => (typeof weights[name] === 'number' && Number.isInteger(weights[name]) && weights[name] >= 0 ? weights[name] : 1);
+  return { Passing: weight('Passing'), Warning: weight('Warning') };
 }
 
 function readCheck(check: JsonRecord, id: string): HealthCheck {

@@ -4,7 +4,8 @@
 
 import type { Dependency } from '../dependency/dependency.ts';
 import type { Logger } from '../log/logger.ts';
-import { RenderError, type Template } from '../template/template.ts';
+import { RenderError, type RenderResult, type Template } from '../template/template.ts';
+import type { LiveUpstream } from '../template/render-context.ts';
 import type { Watcher } from '../watch/watcher.ts';
 import type { Action } from './action.ts';
 import { readFileIfExists, removeStaleTempFiles, writeFileAtomic } from './atomic-write.ts';
@@ -19,6 +20,22 @@ export interface RunnerJob {
   /** Runs after the new file is in place and before `command`; a failure puts the old file back. */
   readonly check?: Action;
   readonly command?: Action;
+  /** Takes the upstreams the render declared with `livePeers` (drcon lb -upstreams live). */
+  readonly live?: LiveUpstreamSink;
+}
+
+/**
+ * What `sent` to the running Nginx, only `written` where it loads them from (it is not running),
+ * `unchanged`, or `failed`.
+ */
+export type LivePublishResult = 'sent' | 'written' | 'unchanged' | 'failed';
+
+export interface LiveUpstreamSink {
+  /**
+   * Called after each complete render, before its file is written: a reload for a new structure
+   * must find the lists of its upstreams. `structureChanged`: the file is about to change.
+   */
+  publish(upstreams: readonly LiveUpstream[], structureChanged: boolean): Promise<LivePublishResult>;
 }
 
 export interface RunnerOptions {
@@ -50,6 +67,8 @@ export interface RunnerEvents {
   needs?(job: RunnerJob, need: { dependencies: string[]; missing: string[]; waitingForKeys: string[] }): void;
   /** A check or command failed; `message` says how, as the log line does. */
   actionFailed?(action: Action, message: string): void;
+  /** The live upstreams of a render went to Nginx (or did not need to, or failed to). */
+  livePublished?(job: RunnerJob, result: LivePublishResult): void;
 }
 
 export interface RunOutcome {
@@ -206,7 +225,7 @@ export class Runner {
     }
     this.#rendered.add(job);
     try {
-      const changed = this.#options.dry ? this.#printDry(job, result.output) : await this.#write(job, result.output, log);
+      const changed = this.#options.dry ? this.#printDry(job, result.output) : await this.#write(job, result, log);
       events?.rendered?.(job, changed === true);
       if (changed === 'failed') return 'failed';
       return changed ? 'changed' : 'unchanged';
@@ -230,7 +249,7 @@ export class Runner {
     return false; // dry runs never trigger commands
   }
 
-  async #write(job: RunnerJob, output: string, log: Logger): Promise<boolean | 'failed'> {
+  async #write(job: RunnerJob, { output, liveUpstreams }: RenderResult, log: Logger): Promise<boolean | 'failed'> {
     if (!this.#tidied.has(job)) {
       this.#tidied.add(job);
       const stale = removeStaleTempFiles(job.destination);
@@ -238,7 +257,9 @@ export class Runner {
     }
     const previous = readFileIfExists(job.destination);
     const next = Buffer.from(output);
-    if (previous?.equals(next)) return false;
+    const unchanged = previous?.equals(next) === true;
+    if (job.live) this.#options.events?.livePublished?.(job, await job.live.publish(liveUpstreams, !unchanged));
+    if (unchanged) return false;
     writeFileAtomic(job.destination, next);
     log.info('rendered', { destination: job.destination, bytes: next.length });
     if (job.check && !(await this.#runAction(job.check, 'check', job))) {

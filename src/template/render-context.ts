@@ -11,6 +11,19 @@ export interface DataSource {
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
+/**
+ * An upstream whose members drcon hands to Nginx itself (`livePeers`, for `drcon lb -upstreams
+ * live`): the output names the upstream, the members stay out of it.
+ */
+export interface LiveUpstream {
+  /** The upstream's name in the output, an Nginx identifier. */
+  readonly upstream: string;
+  /** The service it serves, named in the 503 when it has no member. */
+  readonly service: string;
+  /** The instances, as the `service` helper gave them. */
+  readonly instances: readonly unknown[];
+}
+
 export class RenderContext {
   readonly env: Environment;
   readonly #source: DataSource;
@@ -18,6 +31,7 @@ export class RenderContext {
   readonly #missing = new Map<string, Dependency>();
   readonly #waitingForKeys = new Set<string>();
   readonly #messages: string[] = [];
+  readonly #liveUpstreams = new Map<string, LiveUpstream>();
 
   /** The outputs of list-only #each blocks kept by this template's renders (see block-memo.ts). */
   readonly blocks: BlockMemo | undefined;
@@ -51,6 +65,15 @@ export class RenderContext {
   /** Something the caller should log (the `log` helper, a route given by two services). */
   note(message: string): void {
     if (!this.#messages.includes(message)) this.#messages.push(message);
+  }
+
+  /** An upstream's members go to Nginx apart from the output; a second one of the same name wins. */
+  liveUpstream(upstream: LiveUpstream): void {
+    this.#liveUpstreams.set(upstream.upstream, upstream);
+  }
+
+  get liveUpstreams(): LiveUpstream[] {
+    return [...this.#liveUpstreams.values()];
   }
 
   /** Every dependency the render asked for, with or without data. */

@@ -30,6 +30,7 @@ function entry(options: {
       Address: options.address ?? '',
       Meta: { version: '2' },
       Port: options.port ?? 8080,
+      Weights: { Passing: 3, Warning: 1 },
     },
     Checks: (options.checks ?? [{ CheckID: 'serfHealth', Status: 'passing' }]).map((check) => ({
       Node: node,
@@ -82,8 +83,17 @@ describe('healthService', () => {
         Checks: [
           { Node: 'node-a', CheckID: 'serfHealth', Name: 'serfHealth', Status: 'passing', Notes: '', Output: '', ServiceID: '', ServiceName: '' },
         ],
+        Weights: { Passing: 3, Warning: 1 },
       },
     ]);
+  });
+
+  test('weights Consul did not send, or sent as something else than a count, are 1', () => {
+    const body = [entry({ id: 'web-1' }), entry({ id: 'web-2' })] as { Service: Record<string, unknown> }[];
+    delete body[0]!.Service['Weights'];
+    body[1]!.Service['Weights'] = { Passing: 'many', Warning: -2 };
+    const { instances } = parse('web', body);
+    assert.deepEqual(instances.map((instance) => instance.Weights), [{ Passing: 1, Warning: 1 }, { Passing: 1, Warning: 1 }]);
   });
 
   test("falls back to the node's address when the service registered none", () => {

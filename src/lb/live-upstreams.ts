@@ -1,0 +1,90 @@
+// `drcon lb -upstreams live`: after each complete render, the members of the upstreams the
+// render declared (`livePeers`) go to Nginx without a reload. Each new set of lists is first
+// written to live/peers.txt, which Nginx's master loads whenever it starts or reloads, and then
+// sent to the running workers over the control channel. So a worker never serves without lists,
+// whichever comes first: an Nginx that starts (or restarts) after the write loads them from the
+// file, one that runs gets them sent, and a reload in between finds them in the file.
+import type { Logger } from '../log/logger.ts';
+import type { LiveUpstreamSink, LivePublishResult } from '../runner/runner.ts';
+import { writeFileAtomic } from '../runner/atomic-write.ts';
+import type { LiveUpstream } from '../template/render-context.ts';
+import type { LiveLayout } from './live-layout.ts';
+import { PeerChannel } from './peer-channel.ts';
+import { peerDocument, peerLists, type PeerList } from './peer-lists.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface LiveUpstreamsOptions {
+  live: LiveLayout;
+  /** Whether Nginx runs: before it does, the file is all it needs. */
+  nginxRunning: () => boolean;
+  logger: Logger;
+}
+
+/** While Nginx starts or restarts its socket may not be there yet: how long to keep trying. */
+const deliveryWindowMs = 3_000;
+const retryEveryMs = 20;
+
+export class LiveUpstreams implements LiveUpstreamSink {
+  readonly #options: LiveUpstreamsOptions;
+  readonly #channel: PeerChannel;
+  /** The lists last written and sent, by upstream. */
+  #lists = new Map<string, PeerList>();
+  /** Their document without its generation line, to tell a change. */
+  #body: string | undefined;
+  #generation = 0;
+  /** Whether the running workers have the last lists (false after a failed send). */
+  #delivered = true;
+  readonly #reported = new Set<string>();
+  #stopping = false;
+
+  constructor(options: LiveUpstreamsOptions) {
+    this.#options = options;
+    this.#channel = new PeerChannel(options.live);
+  }
+
+  async publish(upstreams: readonly LiveUpstream[], structureChanged: boolean): Promise<LivePublishResult> {
+    const { logger } = this.#options;
+    const lists = peerLists(upstreams, (message) => this.#reportOnce(message));
+    // Until a new structure has passed its check and been reloaded, the running workers still
+    // serve the upstreams it drops: their lists stay until a render whose structure is in place.
+    const kept = structureChanged ? [...this.#lists.values()].filter((list) => !lists.some((other) => other.upstream === list.upstream)) : [];
+    const all = [...lists, ...kept];
+    const body = peerDocument(0, all);
+    if (body === this.#body && this.#delivered) return 'unchanged';
+    // Newer than any earlier run's (drcon_live.lua refuses an older generation).
+    this.#generation = Math.max(this.#generation + 1, Date.now());
+    const document = peerDocument(this.#generation, all);
+    writeFileAtomic(this.#options.live.peersFile, document, { mode: 0o600 });
+    this.#lists = new Map(all.map((list) => [list.upstream, list]));
+    this.#body = body;
+    if (!this.#options.nginxRunning()) return 'written';
+    const result = await this.#deliver(document);
+    this.#delivered = result.ok;
+    if (result.ok) {
+      logger.debug('live peer lists sent to nginx', { generation: this.#generation, upstreams: all.length });
+      return 'sent';
+    }
+    logger.error(`live peer lists not sent: ${result.error}; nginx keeps the previous ones`, { generation: this.#generation });
+    return 'failed';
+  }
+
+  async #deliver(document: string) {
+    const deadline = Date.now() + deliveryWindowMs;
+    for (;;) {
+      const result = await this.#channel.send(document);
+      if (result.ok || result.refused || this.#stopping || !this.#options.nginxRunning() || Date.now() >= deadline) return result;
+      await sleep(retryEveryMs);
+    }
+  }
+
+  #reportOnce(message: string): void {
+    if (this.#reported.has(message)) return;
+    this.#reported.add(message);
+    this.#options.logger.warn(message);
+  }
+
+  async close(): Promise<void> {
+    this.#stopping = true;
+    await this.#channel.close();
+  }
+}
