@@ -258,7 +258,10 @@ export class Runner {
     const previous = readFileIfExists(job.destination);
     const next = Buffer.from(output);
     const unchanged = previous?.equals(next) === true;
-    if (job.live) this.#options.events?.livePublished?.(job, await job.live.publish(liveUpstreams, !unchanged));
+    if (job.live) {
+      const published = await job.live.publish(liveUpstreams, !unchanged);
+      this.#options.events?.livePublished?.(job, published);
+    }
     if (unchanged) return false;
     writeFileAtomic(job.destination, next);
     log.info('rendered', { destination: job.destination, bytes: next.length });
