@@ -1,33 +1,22 @@
 // `drcon lb -upstreams live` end to end: the real CLI running a real Nginx with Debian's Lua
 // module (libnginx-mod-http-lua, lua-resty-core), fed by a real Consul dev agent, balancing over
 // real HTTP backends. A change of members must reach the workers without a reload.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startConsul, type ConsulAgent } from '../support/consul.ts';
+import { lbTestBed } from '../support/lb-test-bed.ts';
 import { runDrcon, startDrcon, type RunningDrcon } from '../support/drcon.ts';
-import { startBackend, type Backend } from '../support/backend.ts';
+import type { Backend } from '../support/backend.ts';
 import { startLoadLoop } from '../support/load-loop.ts';
 import { freePort } from '../support/ports.ts';
 import { waitFor } from '../support/wait.ts';
 import { workerPids } from '../support/nginx.ts';
 
-let consul: ConsulAgent;
-const cleanups: (() => Promise<unknown>)[] = [];
-const root = mkdtempSync(join(tmpdir(), 'drcon-live-'));
-chmodSync(root, 0o711); // Nginx workers (another user when run as root) pass through it
-
-before(async () => {
-  consul = await startConsul();
-});
-after(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  await consul?.stop();
-});
+const bed = lbTestBed('drcon-live-');
+const { root } = bed;
 
 interface Lb {
   drcon: RunningDrcon;
@@ -46,10 +35,10 @@ async function startLb(args: string[], dir?: string): Promise<Lb> {
   const statusPort = await freePort();
   const lbDir = dir ?? join(root, `lb-${port}`);
   const drcon = startDrcon([
-    'lb', '-upstreams', 'live', '-consul-addr', consul.address, '-listen', `127.0.0.1:${port}`, '-dir', lbDir,
+    'lb', '-upstreams', 'live', '-consul-addr', bed.consul.address, '-listen', `127.0.0.1:${port}`, '-dir', lbDir,
     '-status-addr', `127.0.0.1:${statusPort}`, '-min-interval', '100ms', ...args,
   ]);
-  cleanups.push(() => drcon.stop());
+  bed.defer(() => drcon.stop());
   const get = async (path = '/') => {
     const response = await fetch(`http://127.0.0.1:${port}${path}`);
     return { status: response.status, body: (await response.text()).trim() };
@@ -65,14 +54,10 @@ async function startLb(args: string[], dir?: string): Promise<Lb> {
   return { drcon, port, dir: lbDir, get, metric, master, first };
 }
 
-async function backend(name: string): Promise<Backend> {
-  const server = await startBackend(name);
-  cleanups.push(() => server.close());
-  return server;
-}
+const backend = (name: string): Promise<Backend> => bed.backend(name);
 
 async function register(service: string, id: string, port: number, extra: Record<string, unknown> = {}): Promise<void> {
-  await consul.registerService({ ID: id, Name: service, Address: '127.0.0.1', Port: port, ...extra });
+  await bed.consul.registerService({ ID: id, Name: service, Address: '127.0.0.1', Port: port, ...extra });
 }
 
 /** Names answering over `count` requests, with how often each answered. */
@@ -135,12 +120,12 @@ test('20 changes of members under load, on kept-alive and fresh connections: no 
     const gammaHits = c.hits;
     await change('gamma registered', () => register('members', 'members-c', c.port));
     await waitFor('gamma served', () => c.hits > gammaHits);
-    await change('gamma deregistered', () => consul.deregisterService('members-c'));
-    await change('beta critical', () => consul.api('PUT', '/v1/agent/check/fail/service:members-b'));
-    await change('beta passing', () => consul.api('PUT', '/v1/agent/check/pass/service:members-b'));
+    await change('gamma deregistered', () => bed.consul.deregisterService('members-c'));
+    await change('beta critical', () => bed.consul.api('PUT', '/v1/agent/check/fail/service:members-b'));
+    await change('beta passing', () => bed.consul.api('PUT', '/v1/agent/check/pass/service:members-b'));
     // Retried on the next peer: a connection refused is never a failed request.
     await change(round % 2 === 0 ? 'a dead instance registered' : 'the dead instance removed', () =>
-      round % 2 === 0 ? register('members', 'members-dead', deadPort) : consul.deregisterService('members-dead'),
+      round % 2 === 0 ? register('members', 'members-dead', deadPort) : bed.consul.deregisterService('members-dead'),
     );
   }
   await sleep(200);
@@ -223,7 +208,7 @@ test('an instance the balancer cannot take (a host name) is left out, named once
   const lb = await startLb(['-service', 'named']);
   const a = await backend('named-a');
   await register('named', 'named-a', a.port);
-  await consul.registerService({ ID: 'named-host', Name: 'named', Address: 'localhost', Port: a.port });
+  await bed.consul.registerService({ ID: 'named-host', Name: 'named', Address: 'localhost', Port: a.port });
   await lb.drcon.waitForOutput(/upstream named: service "named" instance "named-host": address "localhost" is not an IP address.*left out/);
   await waitFor('served', async () => (await lb.get()).body === 'named-a');
   await register('named', 'named-a', a.port, { Tags: ['again'] }); // another change: no second warning
@@ -260,7 +245,7 @@ test('drcon lb refuses -upstreams live in one line when its nginx has no Lua mod
     `#!/bin/sh\nif [ "$1" = -V ]; then echo "configure arguments: --conf-path=/etc/nginx/nginx.conf --modules-path=${bin}/modules" >&2; exit 0; fi\nexec /usr/sbin/nginx "$@"\n`,
     { mode: 0o755 },
   );
-  const run = await runDrcon(['lb', '-upstreams', 'live', '-consul-addr', consul.address, '-dir', join(root, 'no-lua'), '-listen', `127.0.0.1:${await freePort()}`], {
+  const run = await runDrcon(['lb', '-upstreams', 'live', '-consul-addr', bed.consul.address, '-dir', join(root, 'no-lua'), '-listen', `127.0.0.1:${await freePort()}`], {
     env: { PATH: `${bin}:${process.env['PATH']}` },
   });
   assert.equal(run.code, 2);

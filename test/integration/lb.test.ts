@@ -1,32 +1,21 @@
 // `drcon lb` end to end: the real CLI running a real Nginx, fed by a real Consul dev agent,
 // balancing over real HTTP backends.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { get as httpGet } from 'node:http';
-import { mkdtempSync, readFileSync, writeFileSync, chmodSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startConsul, type ConsulAgent } from '../support/consul.ts';
+import { lbTestBed } from '../support/lb-test-bed.ts';
 import { startDrcon, type RunningDrcon } from '../support/drcon.ts';
 import { startBackend, type Backend } from '../support/backend.ts';
 import { freePort } from '../support/ports.ts';
 import { waitFor } from '../support/wait.ts';
 import { nginxSettled, workerPids } from '../support/nginx.ts';
 
-let consul: ConsulAgent;
-const cleanups: (() => Promise<unknown>)[] = [];
-const root = mkdtempSync(join(tmpdir(), 'drcon-lb-'));
-chmodSync(root, 0o711); // Nginx workers (another user when run as root) pass through it
-
-before(async () => {
-  consul = await startConsul();
-});
-after(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  await consul?.stop();
-});
+const bed = lbTestBed('drcon-lb-');
+const { root } = bed;
 
 interface Lb {
   drcon: RunningDrcon;
@@ -43,8 +32,8 @@ interface Lb {
 async function startLb(service: string, extra: string[] = []): Promise<Lb> {
   const port = await freePort();
   const dir = join(root, `lb-${port}`);
-  const drcon = startDrcon(['lb', '-consul-addr', consul.address, '-service', service, '-listen', `127.0.0.1:${port}`, '-dir', dir, '-min-interval', '100ms', ...extra]);
-  cleanups.push(() => drcon.stop());
+  const drcon = startDrcon(['lb', '-consul-addr', bed.consul.address, '-service', service, '-listen', `127.0.0.1:${port}`, '-dir', dir, '-min-interval', '100ms', ...extra]);
+  bed.defer(() => drcon.stop());
   const get = async (path = '/') => {
     const response = await fetch(`http://127.0.0.1:${port}${path}`);
     return { status: response.status, body: (await response.text()).trim() };
@@ -56,14 +45,10 @@ async function startLb(service: string, extra: string[] = []): Promise<Lb> {
   return { drcon, port, dir, get, workers, settled };
 }
 
-async function backend(name: string): Promise<Backend> {
-  const server = await startBackend(name);
-  cleanups.push(() => server.close());
-  return server;
-}
+const backend = (name: string): Promise<Backend> => bed.backend(name);
 
 async function register(service: string, id: string, server: Backend, check?: object): Promise<void> {
-  await consul.registerService({ ID: id, Name: service, Address: '127.0.0.1', Port: server.port, ...(check ? { Check: check } : {}) });
+  await bed.consul.registerService({ ID: id, Name: service, Address: '127.0.0.1', Port: server.port, ...(check ? { Check: check } : {}) });
 }
 
 /** Names answering over `count` requests. */
@@ -89,7 +74,7 @@ test('503 naming the service with no instance; one, then two instances served; d
   await lb.settled(workers);
   assert.deepEqual(await answers(lb), new Set(['alpha', 'beta']));
   workers = lb.workers();
-  await consul.deregisterService('simple-a');
+  await bed.consul.deregisterService('simple-a');
   await waitFor('alpha gone', async () => (await answers(lb, 10)).size === 1);
   await lb.settled(workers);
   const hitsBefore = a.hits;
@@ -105,11 +90,11 @@ test('a critical health check takes an instance out; passing puts it back', asyn
   await register('checked', 'checked-flaky', flaky, { TTL: '60s', Status: 'passing' });
   await waitFor('both served', async () => (await answers(lb, 10)).size === 2);
   const workers = lb.workers();
-  await consul.api('PUT', '/v1/agent/check/fail/service:checked-flaky');
+  await bed.consul.api('PUT', '/v1/agent/check/fail/service:checked-flaky');
   await waitFor('flaky out', async () => (await answers(lb, 10)).size === 1);
   await lb.settled(workers);
   assert.deepEqual(await answers(lb), new Set(['good']));
-  await consul.api('PUT', '/v1/agent/check/pass/service:checked-flaky');
+  await bed.consul.api('PUT', '/v1/agent/check/pass/service:checked-flaky');
   await waitFor('flaky back', async () => (await answers(lb, 10)).size === 2);
 });
 
@@ -169,7 +154,7 @@ test('churn: zero failed requests while instances come and go', async () => {
     const extra = await startBackend(`extra-${round}`);
     await register('churn', 'churn-extra', extra);
     await waitFor('extra served', () => extra.hits > 0);
-    await consul.deregisterService('churn-extra');
+    await bed.consul.deregisterService('churn-extra');
     // Stop it only once Nginx no longer sends it traffic: min-interval + reload time.
     await sleep(400);
     await extra.close();
