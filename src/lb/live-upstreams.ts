@@ -54,7 +54,9 @@ export class LiveUpstreams implements LiveUpstreamSink {
     // Newer than any earlier run's (drcon_live.lua refuses an older generation).
     this.#generation = Math.max(this.#generation + 1, Date.now());
     const document = peerDocument(this.#generation, all);
-    writeFileAtomic(this.#options.live.peersFile, document, { mode: 0o600 });
+    // Not flushed to disk: drcon writes the lists again at every start, and a flush here could
+    // wait on other writes to the disk, between a change and the traffic.
+    writeFileAtomic(this.#options.live.peersFile, document, { mode: 0o600, durable: false });
     this.#lists = new Map(all.map((list) => [list.upstream, list]));
     this.#body = body;
     if (!this.#options.nginxRunning()) return 'written';
