@@ -6,21 +6,20 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withConsulFlags, withStatusFlag } from './common-flags.ts';
 import { resolveSettings, type CommonArgs } from './settings-from-flags.ts';
-import { runTemplates } from './run-templates.ts';
+import { runTemplates } from '../engine/run-templates.ts';
 import { UsageError } from './usage-error.ts';
-import { createLogger } from '../log/logger.ts';
-import { ChildSupervisor } from '../child/supervisor.ts';
-import { ChildLifecycle } from '../child/child-lifecycle.ts';
+import { loggerFor } from '../engine/settings-logger.ts';
+import { ChildSupervisor } from '../process/supervisor.ts';
+import { ChildLifecycle } from '../process/child-lifecycle.ts';
 import { prepareNginxDir, nginxArgs } from '../lb/layout.ts';
 import { parseListen } from '../lb/listen.ts';
 import { openNginxStdout } from '../lb/nginx-stdout.ts';
 import { nginxCheckAction, nginxReloadAction } from '../lb/nginx-actions.ts';
-import { checkNginxConfig } from '../lb/nginx-check.ts';
 import { luaModuleDirectives } from '../lb/lua-module.ts';
 import { prepareLiveLayout, removeLiveLayout } from '../lb/live-layout.ts';
 import { LiveUpstreams } from '../lb/live-upstreams.ts';
 import { settingsForLog } from '../status/settings-log.ts';
-import type { StatusAddress } from '../status/status-address.ts';
+import type { StatusAddress } from '../config/status-address.ts';
 
 interface LbArgs extends CommonArgs {
   service?: string;
@@ -75,19 +74,20 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
       const upstreams = argv.upstreams ?? env.UPSTREAMS ?? 'reload';
       if (!(upstreamsModes as readonly string[]).includes(upstreams)) throw new UsageError(`-upstreams: ${JSON.stringify(upstreams)} is not one of ${upstreamsModes.join(', ')}`);
       const live = upstreams === 'live';
-      const logger = createLogger({ level: settings.logLevel, format: settings.logFormat, secrets: settings.token ? [settings.token] : [] });
+      const logger = loggerFor(settings);
       const status = settings.statusAddress ?? defaultStatusAddress;
       logger.info('settings', settingsForLog(settings, status, { services: services.length > 0 ? services.join(',') : 'routes from urlprefix- tags', listen, dir, template, upstreams }));
 
       const layout = await prepareNginxDir(dir, { listen });
       const nginx = new ChildSupervisor();
+      const check = nginxCheckAction(layout, logger, settings.commandTimeoutMs);
       let liveUpstreams: LiveUpstreams | undefined;
       if (live) {
         try {
           const liveLayout = await prepareLiveLayout(layout, await luaModuleDirectives(layout.nginx));
           // The Lua module and lua-resty-core are loaded here first: a missing or mismatched one is one line now, not a failed start.
-          const check = await checkNginxConfig(layout);
-          if (!check.ok) throw new Error(check.error);
+          const checked = await check.run();
+          if (!checked.ok) throw new Error(checked.output || 'nginx -t failed');
           liveUpstreams = new LiveUpstreams({ live: liveLayout, nginxRunning: () => nginx.running, logger });
         } catch (error) {
           throw new UsageError(`-upstreams live: ${(error as Error).message}`);
@@ -112,14 +112,9 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
       try {
         setStatus(
           await runTemplates({
-            consul: { addresses: settings.consulAddresses, token: settings.token, caFile: settings.caFile, insecureSkipVerify: settings.insecureSkipVerify },
-            jobs: [{ source: template, destination: layout.appConfig, check: nginxCheckAction(layout, logger, settings.commandTimeoutMs), command: nginxReloadAction(nginx), live: liveUpstreams }],
+            settings,
+            jobs: [{ source: template, destination: layout.appConfig, check, command: nginxReloadAction(nginx), live: liveUpstreams }],
             logger,
-            blockingWaitMs: settings.blockingWaitMs,
-            maxStaleMs: settings.maxStaleMs,
-            maxBlockingQueries: settings.maxBlockingQueries,
-            minIntervalMs: settings.minIntervalMs,
-            wait: settings.wait,
             context: { listen, services, live },
             // Only an address the user chose must be free; the default one is best effort.
             status: status === 'off' ? undefined : { address: status, required: settings.statusAddress !== undefined, nginx: true },

@@ -2,14 +2,14 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { withConsulFlags, withStatusFlag } from './common-flags.ts';
 import { resolveSettings, type CommonArgs } from './settings-from-flags.ts';
-import { runTemplates } from './run-templates.ts';
-import { createLogger } from '../log/logger.ts';
+import { runTemplates } from '../engine/run-templates.ts';
+import { loggerFor } from '../engine/settings-logger.ts';
 import { shellAction } from '../runner/action.ts';
 import { UsageError } from './usage-error.ts';
 import { settingsForLog } from '../status/settings-log.ts';
 import { constants } from 'node:os';
-import { ChildSupervisor } from '../child/supervisor.ts';
-import { ChildLifecycle } from '../child/child-lifecycle.ts';
+import { ChildSupervisor } from '../process/supervisor.ts';
+import { ChildLifecycle } from '../process/child-lifecycle.ts';
 import { signalAction } from '../runner/action.ts';
 
 interface RenderArgs extends CommonArgs {
@@ -47,7 +47,7 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
       const exec = argv.exec ?? settings.exec?.command;
       const reloadSignal = parseSignal(argv.execReloadSignal ?? settings.exec?.reloadSignal ?? 'SIGHUP', '-exec-reload-signal');
       if (exec !== undefined && (settings.once || settings.dry)) throw new UsageError('-exec: cannot be combined with -once or -dry');
-      const logger = createLogger({ level: settings.logLevel, format: settings.logFormat, secrets: settings.token ? [settings.token] : [] });
+      const logger = loggerFor(settings);
       const status = settings.statusAddress ?? 'off';
       // A one-shot run's stderr carries only what went wrong (scripts read it); a long-running one
       // starts its log with what it runs with.
@@ -63,7 +63,7 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
       try {
         setStatus(
           await runTemplates({
-            consul: { addresses: settings.consulAddresses, token: settings.token, caFile: settings.caFile, insecureSkipVerify: settings.insecureSkipVerify },
+            settings,
             jobs: settings.templates.map((template) => ({
               source: template.source,
               destination: template.destination,
@@ -71,14 +71,6 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
               command: shell(template.command, template.commandTimeoutMs),
             })),
             logger,
-            blockingWaitMs: settings.blockingWaitMs,
-            maxStaleMs: settings.maxStaleMs,
-            maxBlockingQueries: settings.maxBlockingQueries,
-            minIntervalMs: settings.minIntervalMs,
-            wait: settings.wait,
-            once: settings.once,
-            retryAttempts: settings.retryAttempts,
-            dry: settings.dry,
             status: status === 'off' ? undefined : { address: status, required: true },
             ...(child && lifecycle && exec !== undefined
               ? {

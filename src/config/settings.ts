@@ -1,7 +1,7 @@
 // Everything drcon can be told, from defaults, a config file and flags, merged in that order.
 import type { LogFormat, LogLevel } from '../log/logger.ts';
 import type { WaitSettings } from './wait.ts';
-import type { StatusAddress } from '../status/status-address.ts';
+import type { StatusAddress } from './status-address.ts';
 
 export type { WaitSettings };
 
@@ -29,8 +29,8 @@ export interface ExecSettings {
 export interface Settings {
   /** Consul agents, tried in order ("host:port" or a URL). */
   consulAddresses: string[];
+  /** The ACL token (read from -token-file, or CONSUL_HTTP_TOKEN). */
   token?: string;
-  tokenFile?: string;
   caFile?: string;
   /** Skip TLS verification of the agent (only when asked for explicitly). */
   insecureSkipVerify?: boolean;

@@ -5,9 +5,8 @@
 // whichever comes first: an Nginx that starts (or restarts) after the write loads them from the
 // file, one that runs gets them sent, and a reload in between finds them in the file.
 import type { Logger } from '../log/logger.ts';
-import type { LiveUpstreamSink, LivePublishResult } from '../runner/runner.ts';
-import { writeFileAtomic } from '../runner/atomic-write.ts';
-import type { LiveUpstream } from '../template/render-context.ts';
+import type { LiveUpstream, LiveUpstreamSink, LivePublishResult } from '../runner/runner.ts';
+import { writeFileAtomic } from '../output/atomic-write.ts';
 import type { LiveLayout } from './live-layout.ts';
 import { PeerChannel } from './peer-channel.ts';
 import { peerDocument, peerLists, type PeerList } from './peer-lists.ts';

@@ -10,7 +10,7 @@ import { isIP } from 'node:net';
 import { isPort } from '../dependency/catalog-address.ts';
 import { quoteForLog } from '../dependency/catalog-text.ts';
 import { toWellFormed } from '../dependency/well-formed.ts';
-import type { LiveUpstream } from '../template/render-context.ts';
+import type { LiveUpstream } from '../runner/runner.ts';
 
 export interface Peer {
   readonly address: string;

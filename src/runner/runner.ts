@@ -6,9 +6,11 @@ import type { Dependency } from '../dependency/dependency.ts';
 import type { Logger } from '../log/logger.ts';
 import { RenderError, type RenderResult, type Template } from '../template/template.ts';
 import type { LiveUpstream } from '../template/render-context.ts';
+
+export type { LiveUpstream };
 import type { Watcher } from '../watch/watcher.ts';
 import type { Action } from './action.ts';
-import { readFileIfExists, removeStaleTempFiles, writeFileAtomic } from './atomic-write.ts';
+import { readFileIfExists, removeStaleTempFiles, writeFileAtomic } from '../output/atomic-write.ts';
 import { RenderScheduler } from './scheduler.ts';
 import { rm } from 'node:fs/promises';
 
@@ -58,7 +60,6 @@ export interface RunnerOptions {
 export interface RunnerEvents {
   rendered?(job: RunnerJob, changed: boolean): void;
   renderFailed?(job: RunnerJob, error: Error): void;
-  checkFailed?(job: RunnerJob, output: string): void;
   actionDone?(action: Action, ok: boolean, durationMs: number): void;
   /**
    * After each render that got as far as the data: the ids of the dependencies the job needs, of
@@ -93,7 +94,6 @@ export class Runner {
   /** Jobs whose destination was cleared of temp files an earlier, killed drcon left. */
   readonly #tidied = new Set<RunnerJob>();
   readonly #unsubscribe: () => void;
-  #lastOutcome: RunOutcome = { allRendered: false, failed: false };
   /** Whether anything failed since start: what `-once` reports in its exit status. */
   #failedSinceStart = false;
   /** Set by stop(): checks and commands in progress are stopped, and no new one starts. */
@@ -126,10 +126,6 @@ export class Runner {
   invalidate(jobs: Iterable<RunnerJob> = this.#options.jobs): void {
     for (const job of jobs) this.#dirty.add(job);
     this.#scheduler.trigger();
-  }
-
-  get lastOutcome(): RunOutcome {
-    return this.#lastOutcome;
   }
 
   /**
@@ -175,7 +171,6 @@ export class Runner {
       if (!(await this.#runAction(action, 'command'))) failed = true;
     }
     const outcome: RunOutcome = { allRendered: jobs.every((job) => this.#rendered.has(job)), failed };
-    this.#lastOutcome = outcome;
     this.#failedSinceStart ||= failed;
     const settled = jobs.every((job) => this.#rendered.has(job) || this.#failedForGood.has(job));
     if (settled && this.#dirty.size === 0) {
@@ -265,7 +260,7 @@ export class Runner {
     if (unchanged) return false;
     writeFileAtomic(job.destination, next);
     log.info('rendered', { destination: job.destination, bytes: next.length });
-    if (job.check && !(await this.#runAction(job.check, 'check', job))) {
+    if (job.check && !(await this.#runAction(job.check, 'check'))) {
       // Never leave a file that failed its check: the last good one goes back.
       if (previous) writeFileAtomic(job.destination, previous);
       else await rm(job.destination, { force: true });
@@ -275,7 +270,7 @@ export class Runner {
     return true;
   }
 
-  async #runAction(action: Action, kind: 'check' | 'command', job?: RunnerJob): Promise<boolean> {
+  async #runAction(action: Action, kind: 'check' | 'command'): Promise<boolean> {
     const log = this.#options.logger.child({ [kind]: action.name });
     // While stopping, an unchecked file counts as a failed check (the previous one goes back).
     if (this.#stopping) {
@@ -297,7 +292,6 @@ export class Runner {
     const detail = lastLine(result.output);
     const message = `${kind} failed: ${why}${detail ? `: ${detail}` : ''}`;
     log.error(message);
-    if (kind === 'check' && job) this.#options.events?.checkFailed?.(job, detail);
     this.#options.events?.actionFailed?.(action, message);
     return false;
   }

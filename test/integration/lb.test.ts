@@ -7,12 +7,12 @@ import { readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { lbTestBed } from '../support/lb-test-bed.ts';
-import { startDrcon, type RunningDrcon } from '../support/drcon.ts';
-import { startBackend, type Backend } from '../support/backend.ts';
-import { freePort } from '../support/ports.ts';
-import { waitFor } from '../support/wait.ts';
-import { nginxSettled, workerPids } from '../support/nginx.ts';
+import { lbTestBed } from '../../harness/lb-test-bed.ts';
+import { startDrcon, type RunningDrcon } from '../../harness/drcon.ts';
+import { startBackend, type Backend } from '../../harness/backend.ts';
+import { freePort } from '../../harness/ports.ts';
+import { waitFor } from '../../harness/wait.ts';
+import { nginxSettled, workerPids } from '../../harness/nginx.ts';
 
 const bed = lbTestBed('drcon-lb-');
 const { root } = bed;

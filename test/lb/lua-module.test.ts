@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { luaModuleDirectives } from '../../src/lb/lua-module.ts';
-import { nginxBinary } from '../support/nginx.ts';
+import { nginxBinary } from '../../harness/nginx.ts';
 
 function standIn(t: { after(fn: () => void): void }, configureArguments: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'drcon-lua-module-'));
