@@ -7,6 +7,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBackend, type Backend } from './backend.ts';
 import { startConsul, type ConsulAgent } from './consul.ts';
+import type { RunningDrcon } from './drcon.ts';
+
+/** What every lb test needs of a `drcon lb` it started. */
+export interface LbUnderTest {
+  drcon: RunningDrcon;
+  port: number;
+  dir: string;
+  get(path?: string): Promise<{ status: number; body: string }>;
+}
+
+/** A GET through the balancer listening on 127.0.0.1:`port`, the body trimmed. */
+export function lbGetter(port: number): LbUnderTest['get'] {
+  return async (path = '/') => {
+    const response = await fetch(`http://127.0.0.1:${port}${path}`);
+    return { status: response.status, body: (await response.text()).trim() };
+  };
+}
 
 export interface LbTestBed {
   /** The agent, once the file's `before` has started it. */

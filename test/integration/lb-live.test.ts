@@ -7,8 +7,8 @@ import { request } from 'node:http';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { lbTestBed } from '../../harness/lb-test-bed.ts';
-import { runDrcon, startDrcon, type RunningDrcon } from '../../harness/drcon.ts';
+import { lbGetter, lbTestBed, type LbUnderTest } from '../../harness/lb-test-bed.ts';
+import { runDrcon, startDrcon } from '../../harness/drcon.ts';
 import type { Backend } from '../../harness/backend.ts';
 import { startLoadLoop } from '../../harness/load-loop.ts';
 import { freePort } from '../../harness/ports.ts';
@@ -18,11 +18,7 @@ import { workerPids } from '../../harness/nginx.ts';
 const bed = lbTestBed('drcon-live-');
 const { root } = bed;
 
-interface Lb {
-  drcon: RunningDrcon;
-  port: number;
-  dir: string;
-  get(path?: string): Promise<{ status: number; body: string }>;
+interface Lb extends LbUnderTest {
   /** A counter of /metrics, such as `drcon_nginx_reloads_total{result="ok"}`. */
   metric(series: string): Promise<number>;
   master(): number;
@@ -39,10 +35,7 @@ async function startLb(args: string[], dir?: string): Promise<Lb> {
     '-status-addr', `127.0.0.1:${statusPort}`, '-min-interval', '100ms', ...args,
   ]);
   bed.defer(() => drcon.stop());
-  const get = async (path = '/') => {
-    const response = await fetch(`http://127.0.0.1:${port}${path}`);
-    return { status: response.status, body: (await response.text()).trim() };
-  };
+  const get = lbGetter(port);
   const metric = async (series: string) => {
     const text = await (await fetch(`http://127.0.0.1:${statusPort}/metrics`)).text();
     const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));

@@ -7,8 +7,8 @@ import { readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { lbTestBed } from '../../harness/lb-test-bed.ts';
-import { startDrcon, type RunningDrcon } from '../../harness/drcon.ts';
+import { lbGetter, lbTestBed, type LbUnderTest } from '../../harness/lb-test-bed.ts';
+import { startDrcon } from '../../harness/drcon.ts';
 import { startBackend, type Backend } from '../../harness/backend.ts';
 import { freePort } from '../../harness/ports.ts';
 import { waitFor } from '../../harness/wait.ts';
@@ -17,11 +17,7 @@ import { nginxSettled, workerPids } from '../../harness/nginx.ts';
 const bed = lbTestBed('drcon-lb-');
 const { root } = bed;
 
-interface Lb {
-  drcon: RunningDrcon;
-  port: number;
-  dir: string;
-  get(path?: string): Promise<{ status: number; body: string }>;
+interface Lb extends LbUnderTest {
   /** Waits until only workers of the newest Nginx configuration serve. */
   /** Nginx's workers now: pass them to `settled` after the change that follows. */
   workers(): number[];
@@ -34,10 +30,7 @@ async function startLb(service: string, extra: string[] = []): Promise<Lb> {
   const dir = join(root, `lb-${port}`);
   const drcon = startDrcon(['lb', '-consul-addr', bed.consul.address, '-service', service, '-listen', `127.0.0.1:${port}`, '-dir', dir, '-min-interval', '100ms', ...extra]);
   bed.defer(() => drcon.stop());
-  const get = async (path = '/') => {
-    const response = await fetch(`http://127.0.0.1:${port}${path}`);
-    return { status: response.status, body: (await response.text()).trim() };
-  };
+  const get = lbGetter(port);
   await waitFor('nginx serving', async () => (await get()).status > 0);
   const master = () => Number(readFileSync(join(dir, 'nginx.pid'), 'utf8'));
   const workers = () => workerPids(master());
