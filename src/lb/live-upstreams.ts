@@ -8,7 +8,7 @@ import type { Logger } from '../log/logger.ts';
 import type { LiveUpstream, LiveUpstreamSink, LivePublishResult } from '../runner/runner.ts';
 import { writeFileAtomic } from '../output/atomic-write.ts';
 import type { LiveLayout } from './live-layout.ts';
-import { PeerChannel } from './peer-channel.ts';
+import { PeerChannel, type SendResult } from './peer-channel.ts';
 import { peerDocument, peerLists, type PeerList } from './peer-lists.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -22,6 +22,8 @@ export interface LiveUpstreamsOptions {
 /** While Nginx starts or restarts its socket may not be there yet: how long to keep trying. */
 const deliveryWindowMs = 3_000;
 const retryEveryMs = 20;
+/** After lists that did not get through, the next try, apart from the runner's passes. */
+const retryLaterMs = 1_000;
 
 export class LiveUpstreams implements LiveUpstreamSink {
   readonly #options: LiveUpstreamsOptions;
@@ -33,6 +35,11 @@ export class LiveUpstreams implements LiveUpstreamSink {
   #generation = 0;
   /** Whether the running workers have the last lists (false after a failed send). */
   #delivered = true;
+  /** The last document written, which a later try sends. */
+  #latest = '';
+  #retry: NodeJS.Timeout | undefined;
+  /** Sends go one after the other: a later try never overtakes the lists of a new render. */
+  #sending: Promise<unknown> = Promise.resolve();
   readonly #reported = new Set<string>();
   #stopping = false;
 
@@ -58,18 +65,44 @@ export class LiveUpstreams implements LiveUpstreamSink {
     writeFileAtomic(this.#options.live.peersFile, document, { mode: 0o600, durable: false });
     this.#lists = new Map(all.map((list) => [list.upstream, list]));
     this.#body = body;
+    this.#latest = document;
     if (!this.#options.nginxRunning()) return 'written';
-    const result = await this.#deliver(document);
+    const result = await this.#send(document);
     this.#delivered = result.ok;
     if (result.ok) {
       logger.debug('live peer lists sent to nginx', { generation: this.#generation, upstreams: all.length });
       return 'sent';
     }
-    logger.error(`live peer lists not sent: ${result.error}; nginx keeps the previous ones`, { generation: this.#generation });
+    // Nginx unreachable (not refusing): the lists are tried again without waiting for a change.
+    if (!result.refused) this.#retryLater();
+    logger.error(`live peer lists not sent: ${result.error}; nginx keeps the previous ones${result.refused ? '' : ', trying again'}`, { generation: this.#generation });
     return 'failed';
   }
 
-  async #deliver(document: string) {
+  #retryLater(): void {
+    if (this.#stopping || this.#retry !== undefined) return;
+    this.#retry = setTimeout(() => void this.#retryNow(), retryLaterMs);
+    this.#retry.unref();
+  }
+
+  async #retryNow(): Promise<void> {
+    this.#retry = undefined;
+    if (this.#delivered || this.#stopping || !this.#options.nginxRunning()) return;
+    const document = this.#latest;
+    const result = await this.#send(document);
+    if (document !== this.#latest) return; // a new render's lists went meanwhile
+    this.#delivered = result.ok;
+    if (result.ok) this.#options.logger.info('live peer lists sent on a later try', { generation: this.#generation });
+    else if (!result.refused) this.#retryLater();
+  }
+
+  #send(document: string): Promise<SendResult> {
+    const sent = this.#sending.then(() => this.#deliver(document));
+    this.#sending = sent;
+    return sent;
+  }
+
+  async #deliver(document: string): Promise<SendResult> {
     const deadline = Date.now() + deliveryWindowMs;
     for (;;) {
       const result = await this.#channel.send(document);
@@ -86,6 +119,8 @@ export class LiveUpstreams implements LiveUpstreamSink {
 
   async close(): Promise<void> {
     this.#stopping = true;
+    clearTimeout(this.#retry);
+    await this.#sending;
     await this.#channel.close();
   }
 }

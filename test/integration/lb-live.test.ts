@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lbGetter, lbTestBed, type LbUnderTest } from '../../harness/lb-test-bed.ts';
@@ -195,6 +195,25 @@ test('the control channel: only on its socket, only with the secret; a broken li
   const older = await putPeers({ socketPath }, 'generation 1\nupstream guarded guarded\npeer 127.0.0.1 9 1\n', secret);
   assert.equal(older.status, 409);
   assert.deepEqual(await answers(lb, 10), new Map([['guarded-a', 10]]), 'the last good list serves');
+});
+
+test('lists that did not get through (the control socket gone for a while) are sent again without another change', async () => {
+  const lb = await startLb(['-service', 'retried']);
+  const a = await backend('retried-a');
+  await register('retried', 'retried-a', a.port);
+  await waitFor('served', async () => (await lb.get()).body === 'retried-a');
+  const reloadsBefore = await lb.metric(reloads);
+  const socket = join(lb.dir, 'live', 'control.sock');
+  renameSync(socket, `${socket}.away`); // Nginx still listens; drcon cannot reach it by its path
+  await sleep(4_500); // drcon's idle connection to it closes (undici's keep-alive timeout, 4 s)
+  const b = await backend('retried-b');
+  await register('retried', 'retried-b', b.port);
+  await lb.drcon.waitForOutput(/live peer lists not sent: cannot reach nginx's control socket: ENOENT; nginx keeps the previous ones, trying again/);
+  assert.deepEqual(await answers(lb, 10), new Map([['retried-a', 10]]), 'the previous lists serve meanwhile');
+  renameSync(`${socket}.away`, socket);
+  await lb.drcon.waitForOutput(/live peer lists sent on a later try/);
+  await waitFor('retried-b served', async () => (await answers(lb, 10)).has('retried-b'));
+  assert.equal(await lb.metric(reloads), reloadsBefore, 'no reload');
 });
 
 test('an instance the balancer cannot take (a host name) is left out, named once; the others serve', async () => {
