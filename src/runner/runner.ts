@@ -6,8 +6,6 @@ import type { Dependency } from '../dependency/dependency.ts';
 import type { Logger } from '../log/logger.ts';
 import { RenderError, type RenderResult, type Template } from '../template/template.ts';
 import type { LiveUpstream } from '../template/render-context.ts';
-
-export type { LiveUpstream };
 import type { Watcher } from '../watch/watcher.ts';
 import type { Action } from './action.ts';
 import { readFileIfExists, removeStaleTempFiles, writeFileAtomic } from '../output/atomic-write.ts';
@@ -26,9 +24,11 @@ export interface RunnerJob {
   readonly live?: LiveUpstreamSink;
 }
 
+export type { LiveUpstream };
+
 /**
- * What `sent` to the running Nginx, only `written` where it loads them from (it is not running),
- * `unchanged`, or `failed`.
+ * `sent`: the running Nginx has the lists; `written`: only to the file Nginx loads them from when
+ * it starts (it does not run yet); `unchanged`; `failed`: Nginx could not be reached or refused them.
  */
 export type LivePublishResult = 'sent' | 'written' | 'unchanged' | 'failed';
 
