@@ -6,8 +6,9 @@
 --   * the lists live in a shared dict, which every worker sees and which survives reloads;
 --   * on start and on every reload the master loads the lists drcon last wrote to a file, before
 --     any worker serves;
---   * each request picks a peer in balancer_by_lua (smooth weighted round robin, per worker) and,
---     on a retry, the next peer it has not tried yet.
+--   * each request picks a peer in balancer_by_lua: the one with the fewest requests in progress
+--     for its weight (counted per worker, as Nginx's least_conn without a zone does), the tied
+--     ones in smooth weighted round robin; a retry picks among the peers it has not tried yet.
 --
 -- A list document, one item a line (drcon checks every value before it sends it; the patterns
 -- below only keep a broken document from half-replacing a good one):
@@ -135,7 +136,7 @@ local function list_of(name)
   list = { text = text, service = ngx.unescape_uri(service), peers = {}, total = 0 }
   for address, port, weight in rest:gmatch("(%S+) (%d+) (%d+)") do
     weight = tonumber(weight)
-    list.peers[#list.peers + 1] = { address = address, port = tonumber(port), weight = weight, current = 0 }
+    list.peers[#list.peers + 1] = { address = address, port = tonumber(port), weight = weight, current = 0, active = 0 }
     list.total = list.total + weight
   end
   lists[name] = list
@@ -150,13 +151,19 @@ function M.admit(name)
   return answer(503, "no healthy instance of service " .. (list and list.service or name))
 end
 
--- Nginx's smooth weighted round robin, skipping the peers this request has tried already.
+-- Weighted least connections (fewest requests in progress per weight), ties by Nginx's smooth
+-- weighted round robin, skipping the peers this request has tried already.
 local function pick(list, tried)
   local best
   for _, peer in ipairs(list.peers) do
     if not tried[peer] then
       peer.current = peer.current + peer.weight
-      if not best or peer.current > best.current then best = peer end
+      if not best then
+        best = peer
+      else
+        local load, best_load = peer.active * best.weight, best.active * peer.weight
+        if load < best_load or (load == best_load and peer.current > best.current) then best = peer end
+      end
     end
   end
   if best then best.current = best.current - list.total end
@@ -180,12 +187,21 @@ function M.balance(name)
   end
   -- The list may have changed between two tries of a request: then every peer may be new.
   local peer = pick(list, tried) or pick(list, {})
+  if not tried[peer] then peer.active = peer.active + 1 end -- until the request ends (release)
   tried[peer] = true
   local ok, err = balancer.set_current_peer(peer.address, peer.port)
   if not ok then
     ngx.log(ngx.ERR, "drcon live upstreams: cannot use ", peer.address, ":", peer.port, " for ", name, ": ", err)
     return ngx.exit(502)
   end
+end
+
+-- Log phase of every request (http level): the peers it tried no longer count as busy. A peer of
+-- a list replaced meanwhile is no longer picked from; its count goes with it.
+function M.release()
+  local tried = ngx.ctx.drcon_tried
+  if not tried then return end
+  for peer in pairs(tried) do peer.active = peer.active - 1 end
 end
 
 return M

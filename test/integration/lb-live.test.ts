@@ -3,7 +3,9 @@
 // real HTTP backends. A change of members must reach the workers without a reload.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -141,6 +143,31 @@ test('20 changes of members under load, on kept-alive and fresh connections: no 
   const [aServed, bServed] = [a.hits - aBefore, b.hits - bBefore];
   assert.ok(aServed > 2 * bServed && bServed > 0, `alpha ${aServed}, beta ${bServed}`);
   assert.equal(await lb.metric(reloads), reloadsBefore, 'still no reload');
+});
+
+test('the busy peer gets fewer requests: least connections for the weight', async () => {
+  const lb = await startLb(['-service', 'busy']);
+  const fast = await backend('busy-fast');
+  // A backend that takes 300 ms for each answer: its requests stay in progress.
+  let slowHits = 0;
+  const slow = createServer((_request, response) => {
+    slowHits += 1;
+    setTimeout(() => response.end('busy-slow\n'), 300);
+  });
+  slow.listen(0, '127.0.0.1');
+  await once(slow, 'listening');
+  bed.defer(() => new Promise((resolve) => slow.close(resolve)));
+  await register('busy', 'busy-fast', fast.port);
+  await register('busy', 'busy-slow', (slow.address() as AddressInfo).port);
+  await waitFor('both served', async () => (await answers(lb, 10)).size === 2);
+  const [fastBefore, slowBefore] = [fast.hits, slowHits];
+  // 6 clients, 8 requests each, one at a time: round robin would send the slow one half.
+  await Promise.all(Array.from({ length: 6 }, async () => {
+    for (let i = 0; i < 8; i++) assert.equal((await lb.get()).status, 200);
+  }));
+  const [fastServed, slowServed] = [fast.hits - fastBefore, slowHits - slowBefore];
+  assert.equal(fastServed + slowServed, 48);
+  assert.ok(slowServed * 3 < fastServed, `slow ${slowServed}, fast ${fastServed}`);
 });
 
 test('a new service is a change of structure: exactly one reload, served from its first request', async () => {
