@@ -19,7 +19,8 @@ import { luaModuleDirectives } from '../lb/lua-module.ts';
 import { prepareLiveLayout, removeLiveLayout } from '../lb/live-layout.ts';
 import { LiveUpstreams } from '../lb/live-upstreams.ts';
 import { settingsForLog } from '../status/settings-log.ts';
-import type { StatusAddress } from '../config/status-address.ts';
+import { formatStatusAddress } from '../config/status-address.ts';
+import { defaults } from '../config/defaults.ts';
 
 interface LbArgs extends CommonArgs {
   service?: string;
@@ -34,17 +35,15 @@ const upstreamsModes = ['reload', 'live'] as const;
 const shippedTemplate = fileURLToPath(new URL('../../templates/app.conf.hbs', import.meta.url));
 /** How long Nginx waits for the first complete render before it starts with the 503 placeholder. */
 const firstRenderGraceMs = 5_000;
-/** Loopback only: the image's HEALTHCHECK asks here; scraping from outside needs -status-addr 0.0.0.0:9600. */
-const defaultStatusAddress: StatusAddress = { host: '127.0.0.1', port: 9600 };
 
 export function lbCommand(setStatus: (code: number) => void): CommandModule<object, LbArgs> {
   return {
     command: 'lb',
     describe: 'the DR CoN load balancer: Nginx balancing across the passing instances of services in Consul',
     builder: (yargs: Argv) =>
-      withStatusFlag(withConsulFlags(yargs), '127.0.0.1:9600')
+      withStatusFlag(withConsulFlags(yargs), formatStatusAddress(defaults.lbStatusAddress))
         .option('service', { type: 'string', describe: 'service name, or a comma-separated list; unset: route urlprefix-/path tags [env SERVICE]' })
-        .option('listen', { type: 'string', describe: 'port or host:port Nginx listens on [env LISTEN]', defaultDescription: '80' })
+        .option('listen', { type: 'string', describe: 'port or host:port Nginx listens on [env LISTEN]', defaultDescription: defaults.listen })
         .option('dir', { type: 'string', describe: 'directory for nginx.conf, conf.d/app.conf, pid and temp files [env NGINX_DIR]', defaultDescription: join(tmpdir(), 'drcon-nginx') })
         .option('template', { type: 'string', describe: 'replacement for the shipped Nginx template [env TEMPLATE]' })
         .option('upstreams', {
@@ -62,7 +61,7 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
       if (settings.templates.length > 0) throw new UsageError('-config: drcon lb renders its own template; remove the "template" blocks (-template replaces the shipped one)');
       if (settings.exec !== undefined) throw new UsageError('-config: drcon lb supervises Nginx; remove the "exec" block');
       if (settings.once) throw new UsageError('-config: drcon lb runs until it is stopped; remove "once"');
-      const listenText = argv.listen ?? env.LISTEN ?? '80';
+      const listenText = argv.listen ?? env.LISTEN ?? defaults.listen;
       let listen: string;
       try {
         listen = parseListen(listenText);
@@ -75,7 +74,7 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
       if (!(upstreamsModes as readonly string[]).includes(upstreams)) throw new UsageError(`-upstreams: ${JSON.stringify(upstreams)} is not one of ${upstreamsModes.join(', ')}`);
       const live = upstreams === 'live';
       const logger = loggerFor(settings);
-      const status = settings.statusAddress ?? defaultStatusAddress;
+      const status = settings.statusAddress ?? defaults.lbStatusAddress;
       logger.info('settings', settingsForLog(settings, status, { services: services.length > 0 ? services.join(',') : 'routes from urlprefix- tags', listen, dir, template, upstreams }));
 
       const layout = await prepareNginxDir(dir, { listen });

@@ -63,8 +63,7 @@ function consulClientOptions(settings: RunSettings): ConsulClientOptions {
 /** Runs until done (`once`) or until SIGINT/SIGTERM; resolves to the exit status. */
 export async function runTemplates(options: RunTemplatesOptions, onReady?: (engine: TemplateEngine) => void): Promise<number> {
   const { settings, logger } = options;
-  const templates = await loadTemplateJobs(options.jobs);
-  const { jobs } = templates;
+  const jobs = await loadTemplateJobs(options.jobs);
   // The watcher is created below; the monitor asks for its size only when scraped.
   let monitor: StatusMonitor | undefined;
   if (options.status) monitor = await createStatusMonitor(options.status, jobs, (): number => watcher.size);
@@ -135,7 +134,7 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
   }
 
   void runner.settled().then(() => options.onFirstRender?.());
-  const stopReloading = reloadTemplatesOnChange(templates, runner, logger);
+  const stopReloading = reloadTemplatesOnChange(jobs, runner, logger);
   const status = await Promise.race([stopSignal, options.until ?? new Promise<number>(() => {})]);
   stopHandlingSignals();
   await stopReloading();

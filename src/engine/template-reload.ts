@@ -6,14 +6,13 @@ import type { Logger } from '../log/logger.ts';
 import { onSignals, reloadSignal } from '../process/signals.ts';
 import type { Runner, RunnerJob } from '../runner/runner.ts';
 import { Template } from '../template/template.ts';
-import type { TemplateJobs } from './template-jobs.ts';
 
 /** Starts watching; returns the function that stops it. */
-export function reloadTemplatesOnChange({ jobs, sourceOf }: TemplateJobs, runner: Runner, logger: Logger): () => Promise<void> {
-  const reload = async (changed: RunnerJob[]) => {
+export function reloadTemplatesOnChange(jobs: readonly RunnerJob[], runner: Runner, logger: Logger): () => Promise<void> {
+  const reload = async (changed: readonly RunnerJob[]) => {
     for (const job of changed) {
       try {
-        job.template = await Template.fromFile(sourceOf.get(job)!);
+        job.template = await Template.fromFile(job.source);
         logger.info('template reloaded', { template: job.name });
       } catch (error) {
         // Keep rendering with the last good template; the output on disk stays as it is.
@@ -22,9 +21,9 @@ export function reloadTemplatesOnChange({ jobs, sourceOf }: TemplateJobs, runner
     }
     runner.invalidate(changed);
   };
-  const jobsOf = (path: string) => jobs.filter((job) => sourceOf.get(job) === path);
+  const jobsOf = (path: string) => jobs.filter((job) => job.source === path);
 
-  const fileWatcher = watchFiles([...new Set(sourceOf.values())], { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 10 } });
+  const fileWatcher = watchFiles([...new Set(jobs.map((job) => job.source))], { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 10 } });
   fileWatcher.on('change', (path) => void reload(jobsOf(path)));
   fileWatcher.on('add', (path) => void reload(jobsOf(path)));
   fileWatcher.on('unlink', (path) => logger.error('template file removed; keeping the last good output', { template: path }));

@@ -6,7 +6,7 @@
 // and none of execa's buffering, result promise or (detached-incompatible) cleanup.
 //
 // Process group: the child gets its own (`detached`), so a Ctrl-C on the terminal reaches only
-// drcon, which forwards it (forwardSignals) exactly once; in the same group the child would get
+// drcon, which forwards it (ChildLifecycle) exactly once; in the same group the child would get
 // SIGINT twice. The price is that the child does not die with our group by itself, hence:
 //
 // Not orphaning it: while the child runs, a process 'exit' hook sends it SIGTERM. That covers a
@@ -18,6 +18,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { silentLogger, type Logger } from '../log/logger.ts';
 import { onExit } from './signals.ts';
+import { shellCommand } from './shell-words.ts';
 
 export interface ChildExit {
   /** Exit status, or null when a signal ended the child. */
@@ -145,41 +146,6 @@ export class ChildSupervisor {
     return exited;
   }
 }
-
-/**
- * The command line for /bin/sh -c. Dash forks even for a single command, which leaves the shell
- * between drcon and the program: a reload signal (SIGHUP) would end the shell, not reach the
- * program, and leave it orphaned. So a single simple command is exec'd: the program replaces the
- * shell. Anything with control operators, a subshell, an assignment or a reserved word first
- * keeps the shell.
- */
-export function shellCommand(command: string): string {
-  const first = /^\s*(\S*)/.exec(command)![1]!;
-  const keepsShell = hasControlOperator(command) || first.includes('=') || shellReservedWords.has(first);
-  return keepsShell ? command : `exec ${command}`;
-}
-
-/** Whether `command` has `;`, `&`, `|`, a newline, parentheses or a backquote outside quotes. */
-function hasControlOperator(command: string): boolean {
-  let quote: string | undefined;
-  for (let at = 0; at < command.length; at++) {
-    const char = command[at]!;
-    if (quote === "'") {
-      if (char === "'") quote = undefined;
-    } else if (char === '\\') {
-      at++; // an escaped character is a plain one, inside double quotes too
-    } else if (quote === '"') {
-      if (char === '"') quote = undefined;
-    } else if (char === "'" || char === '"') {
-      quote = char;
-    } else if (';&|()\n`'.includes(char)) {
-      return true;
-    }
-  }
-  return false;
-}
-
-const shellReservedWords = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'case', 'esac', 'while', 'until', 'for', 'in', '{', '}', '!', 'exec', '']);
 
 function logLines(stream: Readable | null, write: (line: string) => void): void {
   if (stream === null) return;

@@ -10,11 +10,15 @@ import type { Watcher } from '../watch/watcher.ts';
 import type { Action } from './action.ts';
 import { readFileIfExists, removeStaleTempFiles, writeFileAtomic } from '../output/atomic-write.ts';
 import { RenderScheduler } from './scheduler.ts';
+import type { WaitSettings } from '../config/wait.ts';
 import { rm } from 'node:fs/promises';
 
+/** A template as the runner runs it: compiled from `source`, written to `destination`. */
 export interface RunnerJob {
   /** Unique name for logs and for the watcher (the source path, or source → destination). */
   readonly name: string;
+  /** The file the template is compiled from (and again when it is edited). */
+  readonly source: string;
   template: Template;
   readonly destination: string;
   /** Runs after the new file is in place and before `command`; a failure puts the old file back. */
@@ -45,7 +49,7 @@ export interface RunnerOptions {
   watcher: Watcher;
   logger: Logger;
   minIntervalMs: number;
-  wait?: { minMs: number; maxMs: number };
+  wait?: WaitSettings;
   /** Print rendered output instead of writing files; run nothing. */
   dry?: boolean;
   /** Runs once after every pass that changed a file, after the templates' commands (exec mode's reload). */

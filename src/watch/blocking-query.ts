@@ -8,12 +8,13 @@ import { Backoff, type BackoffOptions } from './backoff.ts';
 import type { ConsulClient } from '../consul/client.ts';
 import { RateLimiter } from './rate-limit.ts';
 import type { ConsulResponse } from '../consul/types.ts';
+import { parseAnswer, readAnswer, requireIndex, requireLeader } from './read-dependency.ts';
 
 export interface BlockingQueryOptions {
-  /** Longest time Consul may hold one request. Default 60 s. */
-  waitMs?: number;
-  /** A stale read older than this (X-Consul-LastContact) is repeated as a leader read. Default 2 s. */
-  maxStaleMs?: number;
+  /** Longest time Consul may hold one request. */
+  waitMs: number;
+  /** A stale read older than this (X-Consul-LastContact) is repeated as a leader read. */
+  maxStaleMs: number;
   logger: Logger;
   /** Least time between two requests of this loop. Default 50 ms (about 20 requests/s at most). */
   minSpacingMs?: number;
@@ -73,8 +74,8 @@ export class BlockingQuery<T> {
     this.#client = client;
     this.#dependency = dependency;
     this.#handlers = handlers;
-    this.#waitMs = options.waitMs ?? 60_000;
-    this.#maxStaleMs = options.maxStaleMs ?? 2_000;
+    this.#waitMs = options.waitMs;
+    this.#maxStaleMs = options.maxStaleMs;
     this.#log = options.logger.child({ dependency: dependency.id });
     this.#backoff = new Backoff(options.backoff);
     this.#rateLimit = new RateLimiter({ minSpacingMs: options.minSpacingMs });
@@ -106,7 +107,6 @@ export class BlockingQuery<T> {
 
   /** One request (two when a stale answer is too old or behind), and whatever follows from its answer. */
   async #round(signal: AbortSignal): Promise<void> {
-    const { path } = this.#dependency.query;
     let response = await this.#get({ index: this.#index, stale: true }, signal);
     if (response.lastContactMs > this.#maxStaleMs) {
       this.#log.debug('stale answer too old; asking the leader', { lastContactMs: response.lastContactMs });
@@ -120,25 +120,21 @@ export class BlockingQuery<T> {
       this.#log.debug('answer older than data already seen; asking the leader', { seen: this.#seenIndex, index: response.index });
       response = await this.#get({ index: undefined, stale: false }, signal);
     }
-    if (!response.knownLeader) {
-      throw new Error(`GET ${path}: the agent knows no cluster leader, so the answer may be empty or old`);
-    }
-    if (response.index === undefined) {
-      throw new Error(`GET ${path}: the answer has no X-Consul-Index, so it cannot be watched`);
-    }
+    requireLeader(response, this.#dependency);
+    const index = requireIndex(response, this.#dependency, 'so it cannot be watched');
     if (this.#isBehind(response)) {
       // The leader says so too: the index went backwards for real. Its answer is the new start
       // (as the docs ask: reset and read afresh, or updates could be missed for good).
-      this.#log.debug('index went backwards; starting over', { from: this.#seenIndex, to: response.index });
+      this.#log.debug('index went backwards; starting over', { from: this.#seenIndex, to: index });
     }
     const reported = new Set<string>();
-    const data = this.#dependency.parse({ found: response.status !== 404, body: response.body }, (message) => reported.add(message));
+    const data = parseAnswer(this.#dependency, response, (message) => reported.add(message));
     if (signal.aborted) return;
     this.#warnNew(reported);
     // Never block on 0 or below: Consul would answer at once, and the loop would spin. The docs
     // say 1 is always safe.
-    this.#index = Math.max(1, response.index);
-    this.#seenIndex = response.index;
+    this.#index = Math.max(1, index);
+    this.#seenIndex = index;
     this.#succeeded();
     this.#deliver(data, this.#index);
   }
@@ -152,9 +148,7 @@ export class BlockingQuery<T> {
     signal: AbortSignal,
   ): Promise<ConsulResponse> {
     await pause(this.#rateLimit.reserve(), signal);
-    signal.throwIfAborted();
-    const { path, params } = this.#dependency.query;
-    return this.#client.get(path, params, { ...request, waitMs: this.#waitMs, signal });
+    return readAnswer(this.#client, this.#dependency, { ...request, waitMs: this.#waitMs, signal });
   }
 
   #deliver(data: T, index: number): void {

@@ -24,10 +24,10 @@ export interface WatcherOptions {
   onError?: (dependency: Dependency, error: Error) => void;
   onRecover?: (dependency: Dependency) => void;
   /**
-   * Most blocking queries to hold open (default 24). When one per dependency would be more,
-   * service-health dependencies share catalog-wide change detection (4 per datacenter).
+   * Most blocking queries to hold open. When one per dependency would be more, service-health
+   * dependencies share catalog-wide change detection (4 per datacenter).
    */
-  maxBlockingQueries?: number;
+  maxBlockingQueries: number;
   /** Most non-blocking fetches in flight at once (default 8). */
   maxFetches?: number;
   /** Least time between two catch-up fetches of every detected service (default 30 s). */
@@ -36,7 +36,6 @@ export interface WatcherOptions {
   checksReconcileMs?: number;
 }
 
-const defaultMaxBlockingQueries = 24;
 const defaultMaxFetches = 8;
 const defaultCatchUpSpacingMs = 30_000;
 const defaultChecksReconcileMs = 1_000;
@@ -71,7 +70,7 @@ export class Watcher {
   constructor(client: ConsulReader, options: WatcherOptions) {
     this.#client = client;
     this.#options = options;
-    this.#maxBlockingQueries = options.maxBlockingQueries ?? defaultMaxBlockingQueries;
+    this.#maxBlockingQueries = options.maxBlockingQueries;
     if (!Number.isInteger(this.#maxBlockingQueries) || this.#maxBlockingQueries < 1) {
       throw new Error(`invalid blocking query budget ${this.#maxBlockingQueries}: expected a whole number ≥ 1`);
     }

@@ -58,7 +58,7 @@ function recordingLogger() {
 test('delivers the current data, then a registration wakes the pending blocking query', async (t) => {
   const calls: Call[] = [];
   const delivered: string[][] = [];
-  const loop = new BlockingQuery(recordingClient(calls), serviceNames, { waitMs: 30_000, logger: recordingLogger().logger }, {
+  const loop = new BlockingQuery(recordingClient(calls), serviceNames, { waitMs: 30_000, maxStaleMs: 2_000, logger: recordingLogger().logger }, {
     onData: (names) => delivered.push(names),
   });
   t.after(() => loop.stop());
@@ -86,7 +86,7 @@ test('after the agent restarts (its index back near zero), the loop recovers and
   const { logger, lines } = recordingLogger();
   const errors: Error[] = [];
   let recoveries = 0;
-  const loop = new BlockingQuery(recordingClient(calls), serviceNames, { waitMs: 30_000, logger }, {
+  const loop = new BlockingQuery(recordingClient(calls), serviceNames, { waitMs: 30_000, maxStaleMs: 2_000, logger }, {
     onData: (names) => delivered.push(names),
     onError: (error) => errors.push(error),
     onRecover: () => (recoveries += 1),
@@ -126,7 +126,7 @@ test('deliverEveryIndex: a moved index is delivered even with equal data; a wait
   await agent.registerService({ ID: 'twin-1', Name: 'twin', Port: 1 });
   const delivered: { names: string[]; index: number }[] = [];
   const unchanged: number[] = [];
-  const loop = new BlockingQuery(client, serviceNames, { waitMs: 200, logger: recordingLogger().logger, deliverEveryIndex: true }, {
+  const loop = new BlockingQuery(client, serviceNames, { waitMs: 200, maxStaleMs: 2_000, logger: recordingLogger().logger, deliverEveryIndex: true }, {
     onData: (names, index) => delivered.push({ names, index }),
     onUnchanged: (index) => unchanged.push(index),
   });
@@ -147,7 +147,7 @@ test('deliverEveryIndex: a moved index is delivered even with equal data; a wait
 test('stop aborts the request in flight and ends the loop', async () => {
   const calls: Call[] = [];
   let deliveries = 0;
-  const loop = new BlockingQuery(recordingClient(calls), serviceNames, { waitMs: 30_000, logger: recordingLogger().logger }, {
+  const loop = new BlockingQuery(recordingClient(calls), serviceNames, { waitMs: 30_000, maxStaleMs: 2_000, logger: recordingLogger().logger }, {
     onData: () => (deliveries += 1),
   });
   loop.start();

@@ -1,38 +1,54 @@
-// Serves many service-health dependencies of one datacenter with four blocking loops instead of
-// one per dependency: the warning checks and the critical checks (small answers from Consul's
-// status index that wake on every check write, so the warning loop also gives the check index),
-// all service names (/v1/catalog/services) and all nodes (/v1/catalog/nodes). When the check index
-// moves, the list of all checks (/v1/health/state/any) is fetched, after the services the fast
-// signals showed: it is by far the largest and slowest answer (see the README's Scale section for
-// figures), and a blocking loop on it would make every change wait behind it. Each answer is
-// diffed against the last one to find which services changed, and only their dependencies are
-// fetched again (ServiceFetcher). Service writes that touch no check are traced with the
-// ServicesWriteLedger; one that went unseen is looked for in Consul's service summary (instance
-// counts and tags), and caught for sure by fetching every dependency again (a sweep).
-import { Backoff } from '../backoff.ts';
+// The over-budget mode of the watcher: many service-health dependencies of one datacenter
+// served by four catalog-wide blocking loops instead of one loop each. This file holds the loops
+// and what their answers say; the files beside it do the rest:
+//   catalog-signals.ts        the diffs of two answers of the catalog-wide queries, which are
+//                             Dependencies like any other (dependency/catalog-changes.ts)
+//   service-fetcher.ts        the members, their marks, and the rounds that fetch them again
+//   services-write-ledger.ts  whether every write to the services table has been traced (pure)
+//   checks-list.ts            when the list of all checks is fetched
+//   detector-parts.ts         what the parts below share
+//   hidden-writes.ts          probing, the service summary and catch-up sweeps, driven by the ledger
+//
+// Glossary (the words these files use):
+//   fast signals   the small loops that wake on every check write: the warning checks (which
+//                  also give the check index) and the critical checks; plus all service names
+//                  and all nodes. Their diffs mark services long before the list of all checks.
+//   list of all checks  /v1/health/state/any: the exact record of every check write, by far the
+//                  largest and slowest answer (figures in the README's Scale section); fetched
+//                  when the check index moves, never in a blocking loop of its own, and after the
+//                  round that fetches what the fast signals marked.
+//   member         one service dependency the detector serves.
+//   mark           a member to fetch again in the next round (its service or node changed).
+//   round          one batch of non-blocking fetches of marked members (and a chunk of a sweep);
+//                  its results are handed on together.
+//   sweep          every member fetched again: after an outage, or when a write went unseen.
+//                  A background sweep lets marked members go first.
+//   explained      a check write the fast signals already showed: the list of all checks for
+//                  it may wait (up to checksReconcileMs) instead of coming at once.
+//   hidden write   a write to the services table that touches no check (an instance without
+//                  checks registered, changed or removed): only the index of the service names
+//                  moves, and the ledger tells whether anything seen accounts for it.
+//   traced         a write whose index some answer proved seen (a check's or node's
+//                  ModifyIndex, a service's own answer index).
+//   probe          one read of the check index alone, when the ledger cannot tell whether the
+//                  checks reached the newest services write.
+//   service summary  /v1/internal/ui/services, instance counts and tags of every service: its
+//                  diff names the services a hidden write touched.
+//   catch-up       a background sweep for writes that may have been hidden but need not have
+//                  been (KV, sessions and coordinates move the index too), spaced catchUpSpacingMs.
+//   fallback       the list of all checks fetched when the ledger waits for it and the warning
+//                  loop did not wake (a write that moved the index but changed no check).
 import { BlockingQuery, type ConsulReader } from '../blocking-query.ts';
-import { ConsulError } from '../../consul/client.ts';
 import { catalogServices, type CatalogService } from '../../dependency/catalog-services.ts';
 import type { Dependency } from '../../dependency/dependency.ts';
 import type { Logger } from '../../log/logger.ts';
-import {
-  allChecks,
-  allNodes,
-  checksInState,
-  diffChecks,
-  diffServiceSummaries,
-  diffNodes,
-  diffServiceNames,
-  serviceSummaries,
-  servicesByNode,
-  type CatalogChanges,
-  type CheckRow,
-  type NodeRow,
-  type ServiceSummaryRow,
-} from './catalog-signals.ts';
+import { allNodes, checksInState, type CheckRow, type NodeRow } from '../../dependency/catalog-changes.ts';
+import { diffChecks, diffNodes, diffServiceNames, servicesByNode, type CatalogChanges } from './catalog-signals.ts';
 import type { ConcurrencyLimit } from '../concurrency-limit.ts';
-import { ServiceFetcher, type AppliedChange, type SweepPriority } from './service-fetcher.ts';
+import { ServiceFetcher, unknownIndexes, type AppliedChange, type SweepPriority } from './service-fetcher.ts';
 import { ServicesWriteLedger } from './services-write-ledger.ts';
+import { HiddenWrites } from './hidden-writes.ts';
+import { ChecksList } from './checks-list.ts';
 
 export interface ChangeDetectorOptions {
   dc: string | undefined;
@@ -54,11 +70,6 @@ export interface ChangeDetectorOptions {
 /** The loops `start` opens: warning checks (and the check index), critical checks, service names, nodes. */
 export const blockingQueriesPerDetector = 4;
 
-/** How long all checks wait for the critical checks to catch up with the check index. */
-const criticalLagMs = 250;
-/** Explained check writes remembered at most. */
-const explainedLimit = 1_024;
-
 export class CatalogChangeDetector {
   readonly #reader: ConsulReader;
   readonly #options: ChangeDetectorOptions;
@@ -67,50 +78,18 @@ export class CatalogChangeDetector {
   readonly #loops: BlockingQuery<unknown>[] = [];
   readonly #fetcher: ServiceFetcher;
   readonly #ledger = new ServicesWriteLedger();
+  readonly #checks: ChecksList;
+  readonly #hidden: HiddenWrites;
 
-  #checks: readonly CheckRow[] | undefined;
-  /** The index of the check rows held (the answer of the last fetch of all checks). */
-  #checksIndex = 0;
-  /** The check index as its loop last answered: the rows held are behind while below it. */
-  #checksLoopIndex = 0;
-  /** How long the last fetch of all checks took: the fallback waits about twice that. */
-  #checksCostMs = 0;
-  #checksFallback: NodeJS.Timeout | undefined;
-  /** A fetch of all checks is in flight. */
-  #checksFetching = false;
-  #checksRetry: NodeJS.Timeout | undefined;
-  readonly #checksBackoff = new Backoff();
   /** The last answers of the warning and critical loops. */
   readonly #badChecks = new Map<'warning' | 'critical', readonly CheckRow[]>();
-  /** The index of the last answer of the critical checks. */
-  #criticalIndex = 0;
-  /** Fetches all checks even though the critical checks have not caught up (their loop may be failing). */
-  #criticalLagTimer: NodeJS.Timeout | undefined;
-  /**
-   * Check writes the fast signals showed: a check turning critical (its ModifyIndex) or a service
-   * fetched again (its answer's index). A move of the check index to one of these needs no list
-   * of all checks at once; the list still comes within checksReconcileMs, for what one answer may hide.
-   */
-  readonly #explained = new Set<number>();
-  /** The fetch round that brings what the fast signals marked last: the list of all checks waits for it. */
-  #fastRound = 0;
-  #reconcileTimer: NodeJS.Timeout | undefined;
-  /** Node → services with a check there, worked out from #checks when a node changes. */
+  /** Node → services with a check there, worked out from the list of all checks when a node changes. */
   #checkNodes: Map<string, Set<string>> | undefined;
   #services: readonly CatalogService[] | undefined;
   #nodes: readonly NodeRow[] | undefined;
   #servicesBaselined = false;
   /** The fetcher runs: every loop had its starting point, and the first sweep was asked for. */
   #fetching = false;
-  /** The pending services index about to be decided, and the round that must finish first. */
-  #decision: { pending: number; afterRound: number } | undefined;
-  #catchUpTimer: NodeJS.Timeout | undefined;
-  #probing = false;
-  /** Consul's service summary when last read: what the next one is diffed against. */
-  #summaries: readonly ServiceSummaryRow[] | undefined;
-  #summariesFetching = false;
-  /** The agent has no summary endpoint: hidden writes are found by fetching everything. */
-  #summariesUnavailable = false;
 
   constructor(reader: ConsulReader, options: ChangeDetectorOptions) {
     this.#reader = reader;
@@ -124,12 +103,26 @@ export class CatalogChangeDetector {
       onRecover: options.onRecover,
       onSeen: (index) => {
         this.#ledger.seen([index]);
-        this.#explain([index]);
+        this.#checks.explain([index]);
       },
       onRoundDone: () => {
-        this.#traceServiceWrites();
-        this.#fetchChecksWhenIdle();
+        this.#hidden.trace();
+        this.#checks.fetchWhenDue();
       },
+    });
+    const shared = { reader, dc: options.dc, fetchLimit: options.fetchLimit, logger: this.#log, signal: this.#abort.signal, ledger: this.#ledger, fetcher: this.#fetcher };
+    this.#checks = new ChecksList({
+      ...shared,
+      checksReconcileMs: options.checksReconcileMs,
+      fetching: () => this.#fetching,
+      requestSweep: () => this.#requestSweep(),
+      onList: (before, rows, index) => this.#checksAnswered(before, rows, index),
+    });
+    this.#hidden = new HiddenWrites({
+      ...shared,
+      catchUpSpacingMs: options.catchUpSpacingMs,
+      requestSweep: (reach, priority) => this.#requestSweep(reach, priority),
+      awaitChecks: () => this.#checks.arrangeFallback(),
     });
   }
 
@@ -152,7 +145,7 @@ export class CatalogChangeDetector {
       this.#loop(checksInState(dc, 'warning'), {
         onData: (rows, index) => {
           this.#badChecksAnswered('warning', rows);
-          this.#checkIndexMoved(index);
+          this.#checks.checkIndexMoved(index);
         },
       }),
       this.#loop(catalogServices(dc), {
@@ -175,11 +168,8 @@ export class CatalogChangeDetector {
     this.#abort.abort();
     for (const loop of this.#loops) void loop.stop();
     this.#fetcher.stop();
-    clearTimeout(this.#catchUpTimer);
-    clearTimeout(this.#checksFallback);
-    clearTimeout(this.#checksRetry);
-    clearTimeout(this.#criticalLagTimer);
-    clearTimeout(this.#reconcileTimer);
+    this.#hidden.stop();
+    this.#checks.stop();
   }
 
   #loop<T>(
@@ -198,72 +188,15 @@ export class CatalogChangeDetector {
     }) as BlockingQuery<unknown>;
   }
 
-  #checkIndexMoved(index: number): void {
-    // Backwards (a new agent, a restore): start over from the next list; the ledger resets too.
-    if (index < this.#checksLoopIndex) this.#checksIndex = 0;
-    this.#checksLoopIndex = index;
-    this.#fetchChecksWhenIdle();
-  }
-
-  /**
-   * Fetches all checks if the check index has moved past the list held, once the fetch round of
-   * the services the fast signals named is done: that round must not wait for it.
-   */
-  #fetchChecksWhenIdle(): void {
-    if (this.#checksFetching || (this.#checks !== undefined && this.#checksIndex >= this.#checksLoopIndex)) return;
-    // A write to the services too (an instance registered or removed): only the list can tell.
-    const servicesWrite = (this.#ledger.pending ?? -1) >= this.#checksLoopIndex;
-    if (this.#checks !== undefined && !servicesWrite && this.#criticalIndex < this.#checksLoopIndex) {
-      // The critical checks answer on the same index, and a check that turned critical or back
-      // shows there first: let them mark its service before the big list is asked for.
-      this.#criticalLagTimer ??= setTimeout(() => {
-        this.#criticalLagTimer = undefined;
-        this.#criticalIndex = Math.max(this.#criticalIndex, this.#checksLoopIndex);
-        this.#fetchChecksWhenIdle();
-      }, criticalLagMs);
-      return;
-    }
-    if (this.#fetching && this.#fetcher.rounds.finished < this.#fastRound) return; // the round's end calls again
-    clearTimeout(this.#criticalLagTimer);
-    this.#criticalLagTimer = undefined;
-    if (this.#checks !== undefined && this.#explained.has(this.#checksLoopIndex)) {
-      this.#reconcileTimer ??= setTimeout(() => {
-        this.#reconcileTimer = undefined;
-        void this.#fetchAllChecks();
-      }, this.#options.checksReconcileMs);
-      return;
-    }
-    void this.#fetchAllChecks();
-  }
-
-  /** The round that fetches the marks made so far: the running one, or the next if any wait. */
-  #roundFetchingMarks(): number {
-    const rounds = this.#fetcher.rounds;
-    return rounds.started + (rounds.marksWaiting ? 1 : 0);
-  }
-
-  #explain(indexes: Iterable<number>): void {
-    for (const index of indexes) {
-      if (this.#explained.size >= explainedLimit) this.#explained.clear(); // forgotten: the list comes at once
-      this.#explained.add(index);
-    }
-  }
-
-  /** Check rows from a fetch of all checks; `undefined` rows: the same as last time. */
-  #checksAnswered(rows: readonly CheckRow[] | undefined, index: number): void {
-    // An answer older than the rows held (from an agent failed over to, still catching up) is dropped.
-    if (index < this.#checksIndex) return;
-    this.#checksIndex = index;
+  /** A newer list of all checks; `before` is the list it replaces. */
+  #checksAnswered(before: readonly CheckRow[] | undefined, rows: readonly CheckRow[], index: number): void {
     let writes: Iterable<number> = [];
-    if (rows !== undefined) {
-      if (this.#checks !== undefined) {
-        const changes = diffChecks(this.#checks, rows);
-        this.#markChanges(changes);
-        writes = changes.writes;
-      }
-      this.#checks = rows;
-      this.#checkNodes = undefined;
+    if (before !== undefined) {
+      const changes = diffChecks(before, rows);
+      this.#markChanges(changes, before);
+      writes = changes.writes;
     }
+    this.#checkNodes = undefined;
     if (this.#ledger.checksAnswered(index, writes) === 'reset') this.#requestSweep();
     this.#afterSignal();
   }
@@ -276,13 +209,12 @@ export class CatalogChangeDetector {
     this.#servicesBaselined = true;
     if (this.#ledger.servicesAnswered(index) === 'reset') this.#requestSweep();
     this.#afterSignal();
-    this.#fetchChecksWhenIdle();
+    this.#checks.fetchWhenDue();
   }
 
   #criticalAnswered(rows: readonly CheckRow[] | undefined, index: number): void {
     this.#badChecksAnswered('critical', rows);
-    this.#criticalIndex = index;
-    this.#fetchChecksWhenIdle();
+    this.#checks.criticalAnswered(index);
   }
 
   /** Only speeds things up: every change these rows show, the answer listing all checks shows too. */
@@ -291,9 +223,9 @@ export class CatalogChangeDetector {
     const before = this.#badChecks.get(state);
     if (before !== undefined) {
       const changes = diffChecks(before, rows);
-      this.#markChanges(changes);
-      this.#explain(changes.writes);
-      if (changes.services.size > 0 || changes.nodes.size > 0) this.#fastRound = this.#roundFetchingMarks();
+      this.#markChanges(changes, this.#checks.rows);
+      this.#checks.explain(changes.writes);
+      if (changes.services.size > 0 || changes.nodes.size > 0) this.#checks.waitForRound(this.#fetcher.roundFetchingMarks);
     }
     this.#badChecks.set(state, rows);
   }
@@ -302,7 +234,7 @@ export class CatalogChangeDetector {
     let writes: Iterable<number> = [];
     if (this.#nodes !== undefined) {
       const changes = diffNodes(this.#nodes, rows);
-      this.#markChanges(changes);
+      this.#markChanges(changes, this.#checks.rows);
       writes = changes.writes;
     }
     this.#nodes = rows;
@@ -312,7 +244,7 @@ export class CatalogChangeDetector {
 
   /** The loops that find changes must have answered once before any fetch: their diffs start there. */
   get #ready(): boolean {
-    return this.#checks !== undefined && this.#servicesBaselined && this.#nodes !== undefined;
+    return this.#checks.rows !== undefined && this.#servicesBaselined && this.#nodes !== undefined;
   }
 
   #afterSignal(): void {
@@ -322,216 +254,29 @@ export class CatalogChangeDetector {
       // That first load holds every write up to the newest index of any answer, including check
       // writes made after the last services write, which would otherwise earn a catch-up sweep.
       this.#fetching = true;
-      this.#requestSweep(Math.max(this.#checksIndex, this.#checksLoopIndex, this.#criticalIndex));
+      this.#requestSweep(this.#checks.reach);
       this.#fetcher.start();
-      void this.#fetchSummaries(); // the baseline of the first hidden write
+      this.#hidden.loadBaseline();
       return;
     }
-    this.#traceServiceWrites();
-  }
-
-  /** Moves the ledger on: probe, wait, or decide once the services the checks showed are fetched. */
-  #traceServiceWrites(): void {
-    const stage = this.#ledger.stage();
-    if (stage === 'probe') void this.#probe();
-    if (stage === 'wait') this.#arrangeChecksFallback();
-    const pending = this.#ledger.pending;
-    if (stage !== 'ready' || pending === undefined) return;
-    const rounds = this.#fetcher.rounds;
-    if (this.#decision?.pending !== pending) {
-      // Marks made so far are fetched by the running round, or by the next one if any wait.
-      this.#decision = { pending, afterRound: this.#roundFetchingMarks() };
-    }
-    if (rounds.finished < this.#decision.afterRound) return;
-    this.#decision = undefined;
-    switch (this.#ledger.decide()) {
-      case 'settled':
-        return;
-      case 'sweep':
-        this.#log.debug('a service changed without touching a check');
-        void this.#sweepForHiddenWrite();
-        return;
-      case 'catch-up':
-        this.#arrangeCatchUp();
-        return;
-    }
-  }
-
-  /**
-   * The check index has passed the services index, but a blocking query on the checks wakes only
-   * when a check itself changes, and Consul also moves the index for writes that change none
-   * (removing an instance without checks). If the warning loop, which gives the check index, has
-   * not answered (and so no list of all checks followed) by the time it should have, fetch that
-   * list anyway.
-   */
-  #arrangeChecksFallback(): void {
-    if (this.#checksFallback !== undefined) return;
-    this.#checksFallback = setTimeout(() => this.#checksFallbackDue(), 2 * this.#checksCostMs + 50);
-  }
-
-  /** The fallback: the answer listing all checks did not come in when it should have. */
-  #checksFallbackDue(): void {
-    this.#checksFallback = undefined;
-    if (this.#ledger.stage() === 'wait') void this.#fetchAllChecks();
-  }
-
-  async #fetchAllChecks(): Promise<void> {
-    if (this.#checksFetching) return;
-    this.#checksFetching = true;
-    const checks = allChecks(this.#options.dc);
-    const signal = this.#abort.signal;
-    const startedAt = performance.now();
-    let rows: CheckRow[];
-    let index: number;
-    try {
-      const response = await this.#options.fetchLimit.run(() => {
-        signal.throwIfAborted();
-        return this.#reader.get(checks.query.path, checks.query.params, { signal });
-      });
-      if (response.index === undefined) throw new Error(`GET ${checks.query.path}: the answer has no X-Consul-Index`);
-      rows = checks.parse({ found: response.status !== 404, body: response.body }, () => {});
-      index = response.index;
-    } catch (error) {
-      this.#checksFetching = false;
-      if (signal.aborted) return;
-      this.#log.debug('fetching all checks failed; retrying, and fetching every watched service', { error: (error as Error).message });
-      this.#requestSweep();
-      this.#checksRetry = setTimeout(() => this.#fetchChecksWhenIdle(), this.#checksBackoff.next());
-      return;
-    }
-    this.#checksFetching = false;
-    this.#checksBackoff.reset();
-    this.#checksCostMs = performance.now() - startedAt;
-    clearTimeout(this.#checksFallback);
-    this.#checksFallback = undefined;
-    clearTimeout(this.#reconcileTimer);
-    this.#reconcileTimer = undefined;
-    for (const explained of this.#explained) if (explained <= index) this.#explained.delete(explained);
-    this.#checksAnswered(rows, index);
-    // The index may have moved again while this list was on its way.
-    this.#fetchChecksWhenIdle();
-  }
-
-  /** Asks for the check index alone, to learn whether the newest service write touched a check. */
-  async #probe(): Promise<void> {
-    const probedFor = this.#ledger.pending;
-    if (this.#probing || probedFor === undefined) return;
-    this.#probing = true;
-    // Any of the small check queries answers with the check index.
-    const { path, params } = checksInState(this.#options.dc, 'warning').query;
-    let sweep: boolean;
-    try {
-      const signal = this.#abort.signal;
-      const response = await this.#options.fetchLimit.run(() => {
-        signal.throwIfAborted();
-        return this.#reader.get(path, params, { signal });
-      });
-      if (response.index === undefined) throw new Error(`GET ${path}: the answer has no X-Consul-Index`);
-      sweep = this.#ledger.probeAnswered(response.index, probedFor) === 'sweep';
-      if (sweep) this.#log.debug('a service changed without touching a check');
-    } catch (error) {
-      if (this.#abort.signal.aborted) return;
-      // Without the probe nothing tells a hidden write from a slow answer: fetch everything.
-      this.#log.debug('check index probe failed; fetching every watched service', { error: (error as Error).message });
-      sweep = true;
-    } finally {
-      this.#probing = false;
-    }
-    if (sweep) void this.#sweepForHiddenWrite();
-    else this.#traceServiceWrites();
-  }
-
-  /**
-   * A services write touched no check: an instance without checks joined, left or changed. When
-   * Consul's service summary shows whose instance count or tags changed, those services are
-   * fetched first and every other one in the background (the summary cannot show an instance
-   * changed in place); otherwise every service is fetched at once.
-   */
-  async #sweepForHiddenWrite(): Promise<void> {
-    const before = this.#summaries;
-    if (before === undefined || this.#summariesFetching) {
-      this.#requestSweep();
-      if (before === undefined) void this.#fetchSummaries();
-      return;
-    }
-    const after = await this.#fetchSummaries();
-    if (this.#abort.signal.aborted) return;
-    const changed = after === undefined ? new Set<string>() : diffServiceSummaries(before, after);
-    if (changed.size === 0) {
-      this.#log.debug('fetching every watched service');
-      this.#requestSweep();
-      return;
-    }
-    this.#log.debug('fetching the services the summary shows first, every other one in the background', { services: changed.size });
-    this.#fetcher.markServices(unknownIndexes(changed));
-    this.#requestSweep(undefined, 'background');
-  }
-
-  /** Reads Consul's service summary and keeps it; undefined when it cannot be read. */
-  async #fetchSummaries(): Promise<readonly ServiceSummaryRow[] | undefined> {
-    if (this.#summariesUnavailable || this.#summariesFetching) return undefined;
-    // Without a baseline the next hidden write is found by fetching everything, and read again.
-    this.#summaries = undefined;
-    this.#summariesFetching = true;
-    const summaries = serviceSummaries(this.#options.dc);
-    const signal = this.#abort.signal;
-    const cannotRead = (error: unknown, forGood: boolean) => {
-      this.#summariesUnavailable = forGood;
-      this.#log.debug('the service summary cannot be read; hidden writes are found by fetching every service', { error: (error as Error).message });
-      return undefined;
-    };
-    let response: Awaited<ReturnType<ConsulReader['get']>>;
-    try {
-      response = await this.#options.fetchLimit.run(() => {
-        signal.throwIfAborted();
-        return this.#reader.get(summaries.query.path, summaries.query.params, { signal });
-      });
-    } catch (error) {
-      if (signal.aborted) return undefined;
-      // An agent without the endpoint will not grow one.
-      return cannotRead(error, error instanceof ConsulError && error.status === 404);
-    } finally {
-      this.#summariesFetching = false;
-    }
-    try {
-      this.#summaries = summaries.parse({ found: response.status !== 404, body: response.body }, () => {});
-      return this.#summaries;
-    } catch (error) {
-      // An answer of another shape (another Consul version) will not change either.
-      return cannotRead(error, true);
-    }
-  }
-
-  #arrangeCatchUp(): void {
-    if (this.#catchUpTimer !== undefined || this.#fetcher.sweepRequested) return;
-    const delay = Math.max(0, this.#fetcher.lastSweepAt + this.#options.catchUpSpacingMs - performance.now());
-    this.#catchUpTimer = setTimeout(() => {
-      this.#catchUpTimer = undefined;
-      this.#log.debug('writes between two service changes could not all be traced; fetching every watched service, changes first');
-      this.#requestSweep(undefined, 'background');
-    }, delay);
+    this.#hidden.trace();
   }
 
   /** Every watched service fetched again: it covers every write so far, traced or not, up to `reach`. */
   #requestSweep(reach?: number, priority: SweepPriority = 'now'): void {
     this.#ledger.settleAll(reach);
-    this.#decision = undefined;
-    clearTimeout(this.#catchUpTimer);
-    this.#catchUpTimer = undefined;
+    this.#hidden.forget();
     this.#fetcher.requestSweep(priority);
   }
 
-  #markChanges(changes: CatalogChanges): void {
+  /** Marks what changed; a changed node marks the services with a check on it in `checks`. */
+  #markChanges(changes: CatalogChanges, checks: readonly CheckRow[] | undefined): void {
     this.#fetcher.markServices(changes.services);
     if (changes.nodes.size === 0) return;
     const services = new Set<string>();
-    this.#checkNodes ??= servicesByNode(this.#checks ?? []);
+    this.#checkNodes ??= servicesByNode(checks ?? []);
     for (const node of changes.nodes) for (const service of this.#checkNodes.get(node) ?? []) services.add(service);
     this.#fetcher.markServices(unknownIndexes(services));
     this.#fetcher.markNodes(changes.nodes);
   }
-}
-
-function unknownIndexes(services: Iterable<string>): Map<string, undefined> {
-  return new Map([...services].map((service) => [service, undefined]));
 }

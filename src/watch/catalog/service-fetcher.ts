@@ -9,6 +9,7 @@ import type { Dependency } from '../../dependency/dependency.ts';
 import type { Logger } from '../../log/logger.ts';
 import { nodesInAnswer } from './catalog-signals.ts';
 import type { ConcurrencyLimit } from '../concurrency-limit.ts';
+import { parseAnswer, readAnswer, requireLeader } from '../read-dependency.ts';
 
 export interface AppliedChange {
   dependency: Dependency;
@@ -95,9 +96,13 @@ export class ServiceFetcher {
     return this.#members.size;
   }
 
-  /** Rounds started and finished so far: marks made now are fetched by round `started + 1` at the latest. */
-  get rounds(): { started: number; finished: number; marksWaiting: boolean } {
-    return { started: this.#roundsStarted, finished: this.#roundsFinished, marksWaiting: this.#marked.size > 0 };
+  get roundsFinished(): number {
+    return this.#roundsFinished;
+  }
+
+  /** The round that fetches the marks made so far: the running one, or the next if any wait. */
+  get roundFetchingMarks(): number {
+    return this.#roundsStarted + (this.#marked.size > 0 ? 1 : 0);
   }
 
   get lastSweepAt(): number {
@@ -287,29 +292,29 @@ export class ServiceFetcher {
   /** One non-blocking read of the dependency's own query, from the leader (see the note below). */
   #fetch(member: Member): Promise<FetchResult> {
     const { dependency } = member;
-    const signal = this.#abort.signal;
-    return this.#options.fetchLimit
-      .run(async () => {
-        signal.throwIfAborted();
-        // Not a stale read: the detector saw this change, and a server lagging behind it could
-        // answer with data from before it, which no later signal would correct.
-        const response = await this.#reader.get(dependency.query.path, dependency.query.params, { signal });
-        if (!response.knownLeader) {
-          throw new Error(`GET ${dependency.query.path}: the agent knows no cluster leader, so the answer may be empty or old`);
-        }
-        const value = dependency.parse({ found: response.status !== 404, body: response.body }, (message) => {
-          if (member.warned.has(message)) return;
-          member.warned.add(message);
-          this.#options.logger.warn(message, { dependency: dependency.id });
-        });
-        const nodes = nodesInAnswer(response.body);
-        return { member, value, nodes, index: response.index, listedInstances: nodes.size > 0 };
-      })
-      .catch((error: unknown) => ({ member, error: error instanceof Error ? error : new Error(String(error)) }));
+    const read = async (): Promise<FetchResult> => {
+      // Not a stale read: the detector saw this change, and a server lagging behind it could
+      // answer with data from before it, which no later signal would correct.
+      const response = await readAnswer(this.#reader, dependency, { signal: this.#abort.signal, limit: this.#options.fetchLimit });
+      requireLeader(response, dependency);
+      const value = parseAnswer(dependency, response, (message) => {
+        if (member.warned.has(message)) return;
+        member.warned.add(message);
+        this.#options.logger.warn(message, { dependency: dependency.id });
+      });
+      const nodes = nodesInAnswer(response.body);
+      return { member, value, nodes, index: response.index, listedInstances: nodes.size > 0 };
+    };
+    return read().catch((error: unknown) => ({ member, error: error instanceof Error ? error : new Error(String(error)) }));
   }
 }
 
 /** Thousands of members each keep one: a digest of the JSON costs far less memory than the JSON. */
 function digestOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('base64');
+}
+
+/** Services to mark, none with the index of its newest change. */
+export function unknownIndexes(services: Iterable<string>): Map<string, undefined> {
+  return new Map([...services].map((service) => [service, undefined]));
 }

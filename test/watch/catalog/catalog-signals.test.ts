@@ -2,17 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import {
-  allChecks,
-  diffChecks,
-  diffNodes,
-  diffServiceNames,
-  diffServiceSummaries,
-  nodesInAnswer,
-  serviceSummaries,
-  servicesByNode,
-  type CheckRow,
-} from '../../../src/watch/catalog/catalog-signals.ts';
+import { diffChecks, diffNodes, diffServiceNames, diffServiceSummaries, nodesInAnswer, servicesByNode } from '../../../src/watch/catalog/catalog-signals.ts';
+import { allChecks, serviceSummaries, type CheckRow } from '../../../src/dependency/catalog-changes.ts';
 
 const before: CheckRow[] = [
   ['n1', 'web-1-alive', 'web', 10],

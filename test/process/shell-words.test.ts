@@ -2,7 +2,7 @@
 // signals) and which keep the shell (compound commands).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { shellCommand } from '../../src/process/supervisor.ts';
+import { shellCommand } from '../../src/process/shell-words.ts';
 
 test('a single command is exec\'d, quoted operators and all', () => {
   for (const command of ['sleep 300', 'app --x=1 > log', `node -e "process.on('SIGHUP', () => {}); setInterval(() => {}, 1000)"`, "a 'x;y'", 'a "b\\"c;d"', 'a \\; b']) {
