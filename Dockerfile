@@ -14,10 +14,11 @@ COPY src ./src
 RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
-# Runtime: Node, Debian's Nginx, and tini as PID 1 (reaps orphans, forwards signals to drcon).
+# Runtime: Node, Debian's Nginx with its Lua module (for UPSTREAMS=live), and tini as PID 1
+# (reaps orphans, forwards signals to drcon).
 FROM node:24-bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends nginx tini \
+ && apt-get install -y --no-install-recommends nginx libnginx-mod-http-lua lua-resty-core tini \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* \
  && mkdir -p /var/lib/drcon

@@ -1,16 +1,20 @@
 // A client sending one request after another to a URL (through the balancer), counting answers
 // that are not 200 and requests that got no answer: fault tests assert that this stays at zero.
 //
-// Each request opens its own connection. On a reload Nginx's old workers close their idle
-// keep-alive connections, and a request sent on one at that moment is lost (here about once in
-// 80 reloads). HTTP lets a client retry such a request and browsers do, but fetch does not; a
-// fresh connection per request keeps the count about what the balancer serves.
-import { request } from 'node:http';
+// Each request opens its own connection unless `keepAlive` is set. On a reload Nginx's old
+// workers close their idle keep-alive connections, and a request sent on one at that moment is
+// lost (here about once in 80 reloads). HTTP lets a client retry such a request and browsers do,
+// but fetch does not; a fresh connection per request keeps the count about what the balancer
+// serves. With `keepAlive` every request reuses one connection: what a change without a reload
+// must not break.
+import { Agent, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface LoadLoop {
   readonly ok: number;
   readonly failed: number;
+  /** Answers that came on a connection an earlier request had used (with `keepAlive`). */
+  readonly reused: number;
   /** The first few failures, as "STATUS body" or the error code, with the time. */
   readonly failures: readonly string[];
   /** Forgets the counts so far (e.g. once the balancer is serving). */
@@ -19,9 +23,16 @@ export interface LoadLoop {
   stop(): Promise<void>;
 }
 
-export function startLoadLoop(url: string): LoadLoop {
+export interface LoadLoopOptions {
+  /** Send every request on one kept-alive connection (reopened only if it is closed). */
+  keepAlive?: boolean;
+}
+
+export function startLoadLoop(url: string, { keepAlive = false }: LoadLoopOptions = {}): LoadLoop {
+  const agent = keepAlive ? new Agent({ keepAlive: true, maxSockets: 1 }) : false;
   let ok = 0;
   let failed = 0;
+  let reused = 0;
   const failures: string[] = [];
   let running = true;
   const fail = (what: string) => {
@@ -30,11 +41,12 @@ export function startLoadLoop(url: string): LoadLoop {
   };
   const once = () =>
     new Promise<void>((resolve) => {
-      const sent = request(url, { agent: false, timeout: 10_000 }, (response) => {
+      const sent = request(url, { agent, timeout: 10_000 }, (response) => {
         let body = '';
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => (body += chunk));
         response.on('end', () => {
+          if (sent.reusedSocket) reused += 1;
           if (response.statusCode === 200) ok += 1;
           else fail(`${response.statusCode} ${body.trim()}`);
           resolve();
@@ -64,15 +76,20 @@ export function startLoadLoop(url: string): LoadLoop {
     get failed() {
       return failed;
     },
+    get reused() {
+      return reused;
+    },
     failures,
     reset() {
       ok = 0;
       failed = 0;
+      reused = 0;
       failures.length = 0;
     },
     async stop() {
       running = false;
       await loop;
+      if (agent) agent.destroy();
     },
   };
 }

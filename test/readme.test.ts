@@ -529,6 +529,7 @@ const helperExamples: Record<string, { within?: 'instance' | 'tag'; gives: (node
   tree: { gives: () => 'a=1sub/b=2' },
   nodes: { gives: (node) => `${node} 127.0.0.1` },
   env: { gives: () => process.env['HOME'] ?? '' },
+  livePeers: { gives: () => '' },
   identifier: { within: 'instance', gives: () => 'upstream web {|upstream web {|' },
   routes: { gives: () => 'location ^~ /web { proxy_pass http://web; }' },
   byTag: { gives: () => 'backup: 10.0.0.2 primary: 10.0.0.1 urlprefix-/web: 10.0.0.1 ' },

@@ -1,6 +1,8 @@
 // B. `drcon lb`: a real Consul dev agent, drcon lb (running its Nginx) and HTTP backends, all as
 // separate processes on loopback. Measures how soon a registered instance gets traffic, how many
-// Nginx reloads a burst costs, and throughput against the same Nginx with a static upstream.
+// Nginx reloads a burst costs, failed requests while instances come and go, and throughput
+// against the same Nginx with a static upstream: for -upstreams reload and -upstreams live, each
+// figure of one beside the same of the other.
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,13 +13,14 @@ import { freePort } from '../../harness/ports.ts';
 import { waitFor } from '../../harness/wait.ts';
 import { startBackendProcess, type BackendProcess } from './backend-process.ts';
 import { Cleanups, withCleanups } from './cleanups.ts';
-import { maximum, percentile, type Figure, type Section } from './figures.ts';
+import { maximum, percentile, type Figure, type Section, type Target } from './figures.ts';
 import { startLb, type LbProcess } from './lb-process.ts';
 import { LbPoller } from './lb-poller.ts';
 import { loadTool, type LoadResult, type LoadTool } from './load.ts';
 import type { BenchContext, BenchMode } from './mode.ts';
 import { newWorkerStarted, workerPids, WorkerGenerations } from './nginx-workers.ts';
 import { processUsage } from './process-usage.ts';
+import { startSteadyTraffic } from './soak-traffic.ts';
 import { startStaticNginx, type StaticNginxOptions } from './static-nginx.ts';
 
 const service = 'web';
@@ -27,18 +30,20 @@ const loadSeconds = 5;
 const warmUpSeconds = 1;
 /** After a deregistration, before the next change: drcon's default min-interval (200 ms) and a reload. */
 const settleMs = 400;
+/** Instances registered and removed under steady traffic (each is two changes). */
+const churnRounds = 10;
+
+type Upstreams = 'reload' | 'live';
 
 export const lbBench: BenchMode = {
   flag: 'lb',
-  describe: 'B. drcon lb: register→first request served, reloads per burst, requests/s vs static Nginx',
+  describe: 'B. drcon lb, -upstreams reload and live: register→first request served, reloads per burst, failed requests under churn, requests/s vs static Nginx',
   byDefault: true,
   run: (context) => withCleanups((cleanups) => measure(context, cleanups)),
 };
 
 async function measure(context: BenchContext, cleanups: Cleanups): Promise<Section> {
   const { progress } = context;
-  const figures: Figure[] = [];
-  const notes: string[] = [];
   const root = mkdtempSync(join(tmpdir(), 'drcon-bench-lb-'));
   chmodSync(root, 0o711); // Nginx workers (another user when run as root) pass through it
   cleanups.defer(() => rmSync(root, { recursive: true, force: true }));
@@ -50,15 +55,48 @@ async function measure(context: BenchContext, cleanups: Cleanups): Promise<Secti
   const base = await startBackendProcess('base');
   cleanups.defer(() => base.stop());
   await register(consul, 'base', base.port);
+  const reload = await measureMode('reload', { context, cleanups, consul, base, root, load });
+  const live = await measureMode('live', { context, cleanups, consul, base, root, load });
+  // Side by side: each figure of reload, then the same of live.
+  const figures = reload.figures.flatMap((figure) => [figure, ...live.figures.filter((other) => other.id === `live_${figure.id}`)]);
+  figures.push(...live.figures.filter((figure) => !figures.includes(figure)));
+  return { id: 'lb', title: 'B. drcon lb (-upstreams reload, then live)', figures, notes: [...reload.notes, ...live.notes] };
+}
 
-  progress('B: starting drcon lb');
+interface ModeSetup {
+  context: BenchContext;
+  cleanups: Cleanups;
+  consul: ConsulAgent;
+  base: BackendProcess;
+  root: string;
+  load: LoadTool;
+}
+
+/** Live's targets (the issue's); reload has its own on the burst only. */
+const liveTargets: Record<string, Target> = {
+  register_to_traffic_p99_ms: { atMost: 20 },
+  burst_reloads: { atMost: 0 },
+  churn_failed_keepalive: { atMost: 0 },
+  rps_ratio_lb_to_static: { atLeast: 0.9 },
+};
+
+async function measureMode(upstreams: Upstreams, setup: ModeSetup): Promise<Section> {
+  const { context, cleanups, consul, base, load } = setup;
+  const { progress } = context;
+  const figures: Figure[] = [];
+  const notes: string[] = [];
+  const root = join(setup.root, upstreams);
+  progress(`B: starting drcon lb -upstreams ${upstreams}`);
   // Debug level: each check's duration is logged ("check ok … ms=N").
-  const lb = startLb({ consulAddress: consul.address, service, port: await freePort(), dir: join(root, 'lb'), extraArgs: ['-log-level', 'debug'] });
+  const lb = startLb({
+    consulAddress: consul.address, service, port: await freePort(), dir: join(root, 'lb'),
+    extraArgs: ['-log-level', 'debug', '-upstreams', upstreams, '-status-addr', `127.0.0.1:${await freePort()}`],
+  });
   cleanups.defer(() => lb.stop());
   await waitFor('drcon lb serving base', async () => (await fetch(lb.url).then((r) => r.text())).trim() === 'base', { timeoutMs: 30_000 });
 
   const logBefore = lb.log().length;
-  const latency = await registerToFirstAnswer(consul, lb, progress);
+  const latency = await registerToFirstAnswer(consul, lb, upstreams, progress);
   const checks = [...lb.log().slice(logBefore).matchAll(/ DEBUG +check ok .*\bms=(\d+)/g)].map((match) => Number(match[1]));
   figures.push(
     { id: 'register_to_traffic_p50_ms', label: `register returned → first request served by it, p50 (${latency.samples.length} changes)`, value: percentile(latency.samples, 50), unit: 'ms' },
@@ -69,11 +107,19 @@ async function measure(context: BenchContext, cleanups: Cleanups): Promise<Secti
     { id: 'stage_new_workers_to_traffic_p50_ms', label: '  stage: new workers running → first request served by the instance, p50', value: percentile(latency.afterReload, 50), unit: 'ms' },
   );
   notes.push(
-    `traffic latency: one client polling the balancer back to back on a keep-alive connection; ${latency.pollErrors} of ${latency.polls} polls failed (connections closed by old workers at a reload); new workers seen in /proc`,
+    `${upstreams}: traffic latency: one client polling the balancer back to back on a keep-alive connection; ${latency.pollErrors} of ${latency.polls} polls failed (connections closed by old workers at a reload)${upstreams === 'reload' ? '; new workers seen in /proc' : ''}; each change in ms: ${latency.samples.map((sample) => Math.round(sample)).join(' ')}`,
   );
   if (latency.samples.length < latencyChanges) notes.push(`${latencyChanges - latency.samples.length} new instances got no request within 5 s`);
 
-  progress('B: throughput');
+  progress(`B: ${upstreams}: ${churnRounds} instances registered and removed under steady traffic`);
+  const churn = await churnUnderTraffic(consul, lb, upstreams);
+  figures.push(
+    { id: 'churn_failed_keepalive', label: `failed requests on kept-alive connections while ${churnRounds * 2} changes come (of all sent)`, value: churn.keepAlive.failed, unit: 'req' },
+    { id: 'churn_failed_fresh', label: 'failed requests on fresh connections, same changes', value: churn.fresh.failed, unit: 'req' },
+  );
+  notes.push(`${upstreams}: churn traffic: 2 clients on kept-alive connections (${churn.keepAlive.ok + churn.keepAlive.failed} requests), 2 on fresh ones (${churn.fresh.ok + churn.fresh.failed}), one GET at a time each, 2 ms apart; nothing retried by the clients${churn.examples.length > 0 ? `; failures: ${churn.examples.join('; ')}` : ''}`);
+
+  progress(`B: ${upstreams}: throughput`);
   const two = await startBackendProcess('two');
   cleanups.defer(() => two.stop());
   await register(consul, 'two', two.port);
@@ -84,6 +130,7 @@ async function measure(context: BenchContext, cleanups: Cleanups): Promise<Secti
   });
   await sleep(settleMs);
   const throughput = await compareThroughput(lb, [base, two], root, load, cleanups, progress);
+  await consul.deregisterService('two');
   figures.push(
     { id: 'rps_drcon_lb', label: 'requests/s through drcon lb (2 backends)', value: throughput.lb, unit: 'req/s' },
     { id: 'rps_static_nginx', label: 'requests/s, same Nginx and backends, static upstream', value: throughput.drained, unit: 'req/s' },
@@ -94,21 +141,21 @@ async function measure(context: BenchContext, cleanups: Cleanups): Promise<Secti
     { id: 'drcon_cpu_during_load_percent', label: 'drcon process CPU while under load (relaying the access log)', value: throughput.drconCpuPercent, unit: '%' },
   );
   notes.push(
-    `load: ${load.description}; after a ${warmUpSeconds} s warm-up, runs of ${loadSeconds} s alternate static, lb, static in its own session, twice, then static to /dev/null; figures of two runs are their means: ${throughput.runs}`,
+    `${upstreams}: load: ${load.description}; after a ${warmUpSeconds} s warm-up, runs of ${loadSeconds} s alternate static, lb, static in its own session, twice, then static to /dev/null; figures of two runs are their means: ${throughput.runs}`,
     'every backend is a separate Node process; wrk, Nginx and the backends share this machine\'s CPUs, so the figures compare setups, they do not rate Nginx',
     `access log: drcon lb's Nginx writes it to a FIFO that drcon reads and copies to its stdout, which the bench reads and discards (${(lb.accessLogBytes() / 2 ** 20).toFixed(1)} MiB in all); the static Nginx writes to the same kind of FIFO, read by the bench directly`,
     `failed or non-2xx requests under load: ${throughput.failures}`,
   );
 
-  progress(`B: burst of ${burstChanges} registrations`);
-  const burst = await burstReloads(consul, lb);
+  progress(`B: ${upstreams}: burst of ${burstChanges} registrations`);
+  const burst = await burstReloads(consul, lb, upstreams);
   figures.push(
     { id: 'burst_reloads', label: `burst of ${burstChanges} changes: Nginx reloads (configs written and passed nginx -t)`, value: burst.reloads, unit: 'reloads', target: { atMost: 8 } },
     { id: 'burst_worker_generations', label: 'burst: new Nginx worker generations seen (cross-check)', value: burst.generations, unit: 'gens' },
-    { id: 'burst_final_config_ms', label: 'burst: last change returned → final app.conf in place', value: burst.finalConfigMs, unit: 'ms' },
+    { id: 'burst_final_config_ms', label: `burst: last change returned → final ${upstreams === 'reload' ? 'app.conf' : 'live/peers.txt'} in place`, value: burst.finalConfigMs, unit: 'ms' },
   );
   notes.push(
-    `reloads counted from drcon's log: each "rendered" line is one app.conf written; it is checked with nginx -t and, when it passes, Nginx gets SIGHUP (${burst.checkFailures} checks failed); cross-checked by new worker PIDs under the Nginx master (${burst.workersPerGeneration} workers per generation)`,
+    `${upstreams}: reloads counted from drcon's log: each "rendered" line is one app.conf written; it is checked with nginx -t and, when it passes, Nginx gets SIGHUP (${burst.checkFailures} checks failed); cross-checked by new worker PIDs under the Nginx master (${burst.workersPerGeneration} workers per generation)`,
     'drcon lb flags: defaults (-min-interval 200ms, no -wait, status server on)',
   );
 
@@ -118,7 +165,14 @@ async function measure(context: BenchContext, cleanups: Cleanups): Promise<Secti
     { id: 'lb_cpu_total_s', label: 'drcon lb CPU over the whole run (own)', value: usage.cpuMs / 1000, unit: 's' },
   );
   if (!lb.running()) throw new Error(`drcon lb exited: ${lb.log().slice(-500)}`);
-  return { id: 'lb', title: 'B. drcon lb', figures, notes };
+  await lb.stop();
+  // One at a time, as they were registered: the agent takes at most 200 connections from a client.
+  for (let index = 0; index < burstChanges; index++) await consul.deregisterService(`burst-${20_000 + index}`);
+  if (upstreams === 'reload') return { id: 'lb', title: 'B. drcon lb', figures, notes };
+  const labelled = figures
+    .filter((figure) => !figure.id.startsWith('stage_')) // the stages of a reload
+    .map((figure) => ({ ...figure, id: `live_${figure.id}`, label: `  live: ${figure.label.trim()}`, target: liveTargets[figure.id] }));
+  return { id: 'lb', title: 'B. drcon lb', figures: labelled, notes };
 }
 
 function register(consul: ConsulAgent, id: string, port: number): Promise<void> {
@@ -126,16 +180,16 @@ function register(consul: ConsulAgent, id: string, port: number): Promise<void> 
 }
 
 /** Each change: a new backend registered (timed until it answers through Nginx), then removed. */
-async function registerToFirstAnswer(consul: ConsulAgent, lb: LbProcess, progress: (message: string) => void) {
+async function registerToFirstAnswer(consul: ConsulAgent, lb: LbProcess, upstreams: Upstreams, progress: (message: string) => void) {
   const poller = new LbPoller(lb.url);
   try {
-    return await timeChanges(consul, lb, poller, progress);
+    return await timeChanges(consul, lb, poller, upstreams, progress);
   } finally {
     await poller.close();
   }
 }
 
-async function timeChanges(consul: ConsulAgent, lb: LbProcess, poller: LbPoller, progress: (message: string) => void) {
+async function timeChanges(consul: ConsulAgent, lb: LbProcess, poller: LbPoller, upstreams: Upstreams, progress: (message: string) => void) {
   const samples: number[] = [];
   const reloads: number[] = [];
   const afterReload: number[] = [];
@@ -151,7 +205,8 @@ async function timeChanges(consul: ConsulAgent, lb: LbProcess, poller: LbPoller,
     const answered = poller.firstAnswerFrom(name, 5_000);
     await register(consul, name, backend.port);
     const registeredAt = performance.now();
-    const [first, reloadedAt] = await Promise.all([answered, newWorkerStarted(master, workersBefore, 5_000)]);
+    // Live upstreams start no workers: nothing to wait for.
+    const [first, reloadedAt] = await Promise.all([answered, upstreams === 'reload' ? newWorkerStarted(master, workersBefore, 5_000) : undefined]);
     if (first) {
       samples.push(first.at - registeredAt);
       polls += first.requests;
@@ -216,7 +271,23 @@ async function compareThroughput(lb: LbProcess, backends: BackendProcess[], root
   };
 }
 
-async function burstReloads(consul: ConsulAgent, lb: LbProcess) {
+/** Instances registered and removed, one after the other, while steady traffic runs. */
+async function churnUnderTraffic(consul: ConsulAgent, lb: LbProcess, upstreams: Upstreams) {
+  const traffic = startSteadyTraffic(lb.url, 2, 2);
+  for (let round = 0; round < churnRounds; round++) {
+    const name = `churn-${upstreams}-${round}`;
+    const backend = await startBackend(name);
+    await register(consul, name, backend.port);
+    await waitFor(`${name} served`, () => backend.hits > 0, { timeoutMs: 5_000, intervalMs: 5 }).catch(() => undefined);
+    await consul.deregisterService(name);
+    await sleep(settleMs); // as for the latency changes: no request is sent to it after this
+    await backend.close();
+  }
+  const result = await traffic.stop();
+  return { ...result, examples: [...result.keepAlive.examples, ...result.fresh.examples].slice(0, 5) };
+}
+
+async function burstReloads(consul: ConsulAgent, lb: LbProcess, upstreams: Upstreams) {
   const workers = new WorkerGenerations(Number(readFileSync(lb.nginxPidFile, 'utf8')));
   workers.start();
   const logStart = lb.log().length;
@@ -225,9 +296,10 @@ async function burstReloads(consul: ConsulAgent, lb: LbProcess) {
   // configuration matters here.
   for (const port of ports) await register(consul, `burst-${port}`, port);
   const lastChangeAt = performance.now();
+  // Live upstreams keep the instances out of app.conf: the last lists sent are in live/peers.txt.
   const complete = () => {
-    const config = readFileSync(lb.appConfig, 'utf8');
-    return ports.every((port) => config.includes(`server 127.0.0.1:${port};`));
+    const lists = readFileSync(upstreams === 'reload' ? lb.appConfig : join(lb.dir, 'live', 'peers.txt'), 'utf8');
+    return ports.every((port) => lists.includes(upstreams === 'reload' ? `server 127.0.0.1:${port};` : `peer 127.0.0.1 ${port} `));
   };
   await waitFor('final burst config', complete, { timeoutMs: 30_000, intervalMs: 2 });
   const finalConfigMs = performance.now() - lastChangeAt;

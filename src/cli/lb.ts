@@ -17,6 +17,9 @@ import { prepareNginxDir, nginxArgs } from '../lb/layout.ts';
 import { parseListen } from '../lb/listen.ts';
 import { openNginxStdout } from '../lb/nginx-stdout.ts';
 import { nginxCheckAction, nginxReloadAction } from '../lb/nginx-actions.ts';
+import { luaModuleDirectives } from '../lb/lua-module.ts';
+import { prepareLiveLayout, removeLiveLayout } from '../lb/live-layout.ts';
+import { LiveUpstreams } from '../lb/live-upstreams.ts';
 import { settingsForLog } from '../status/settings-log.ts';
 import { formatStatusAddress } from '../config/status-address.ts';
 import { defaults } from '../config/defaults.ts';
@@ -25,8 +28,11 @@ interface LbArgs extends CommonArgs {
   service?: string;
   listen?: string;
   dir?: string;
+  upstreams?: string;
   startTimeout?: string;
 }
+
+const upstreamsModes = ['reload', 'live'] as const;
 
 const shippedTemplate = fileURLToPath(new URL('../../templates/app.conf.hbs', import.meta.url));
 /** How long Nginx waits for the first complete render before it starts with the 503 placeholder. */
@@ -43,6 +49,10 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
         .option('dir', { type: 'string', describe: 'directory for nginx.conf, conf.d/app.conf, pid and temp files [env NGINX_DIR]', defaultDescription: join(tmpdir(), 'drcon-nginx') })
         .option('template', { type: 'string', describe: 'replacement for the shipped Nginx template [env TEMPLATE]' })
         .option('config', { type: 'string', array: true, describe: 'consul-template config file(s), HCL or JSON, for Consul settings; several merge in order, flags win' })
+        .option('upstreams', {
+          type: 'string', choices: upstreamsModes, defaultDescription: 'reload',
+          describe: 'reload: every change is a checked Nginx reload; live: a change of instances only reaches the workers without one (needs Nginx\'s Lua module) [env UPSTREAMS]',
+        })
         .option('exec-kill-signal', { type: 'string', defaultDescription: defaults.lbKillSignal, describe: 'signal Nginx gets when drcon gets SIGTERM (SIGQUIT: graceful)' })
         .option('exec-kill-timeout', { type: 'string', defaultDescription: formatDuration(defaults.lbKillTimeoutMs), describe: 'after it, a Nginx still stopping gets SIGTERM (fast shutdown), and SIGKILL 5 s later' }) as unknown as Argv<LbArgs>,
     handler: async (argv: ArgumentsCamelCase<LbArgs>) => {
@@ -64,12 +74,30 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
       }
       const services = (argv.service ?? env.SERVICE ?? '').split(',').map((name) => name.trim()).filter(Boolean);
       const dir = argv.dir ?? env.NGINX_DIR ?? join(tmpdir(), 'drcon-nginx');
+      const upstreams = argv.upstreams ?? env.UPSTREAMS ?? 'reload';
+      if (!(upstreamsModes as readonly string[]).includes(upstreams)) throw new UsageError(`-upstreams: ${JSON.stringify(upstreams)} is not one of ${upstreamsModes.join(', ')}`);
+      const live = upstreams === 'live';
       const logger = loggerFor(settings);
       const status = settings.statusAddress ?? defaults.lbStatusAddress;
-      logger.info('settings', settingsForLog(settings, status, { services: services.length > 0 ? services.join(',') : 'routes from urlprefix- tags', listen, dir, template }));
+      logger.info('settings', settingsForLog(settings, status, { services: services.length > 0 ? services.join(',') : 'routes from urlprefix- tags', listen, dir, template, upstreams }));
 
       const layout = await prepareNginxDir(dir, { listen });
       const nginx = new ChildSupervisor();
+      const check = nginxCheckAction(layout, logger, settings.commandTimeoutMs);
+      let liveUpstreams: LiveUpstreams | undefined;
+      if (live) {
+        try {
+          const liveLayout = await prepareLiveLayout(layout, await luaModuleDirectives(layout.nginx));
+          // The Lua module and lua-resty-core are loaded here first: a missing or mismatched one is one line now, not a failed start.
+          const checked = await check.run();
+          if (!checked.ok) throw new Error(checked.output || 'nginx -t failed');
+          liveUpstreams = new LiveUpstreams({ live: liveLayout, nginxRunning: () => nginx.running, logger });
+        } catch (error) {
+          throw new UsageError(`-upstreams live: ${(error as Error).message}`);
+        }
+      } else {
+        await removeLiveLayout(layout);
+      }
       const nginxStdout = await openNginxStdout(layout);
       nginxStdout.output.pipe(process.stdout);
 
@@ -94,9 +122,9 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
         setStatus(
           await runTemplates({
             settings,
-            jobs: [{ source: template, destination: layout.appConfig, check: nginxCheckAction(layout, logger, settings.commandTimeoutMs), command: nginxReloadAction(nginx) }],
+            jobs: [{ source: template, destination: layout.appConfig, check, command: nginxReloadAction(nginx), live: liveUpstreams }],
             logger,
-            context: { listen, services },
+            context: { listen, services, live },
             // Only an address the user chose must be free; the default one is best effort.
             status: status === 'off' ? undefined : { address: status, required: settings.statusAddress !== undefined, nginx: true },
             onFirstRender: startNginx,
@@ -107,6 +135,7 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
       } finally {
         clearTimeout(startTimer);
         await lifecycle.dispose();
+        await liveUpstreams?.close();
         await nginxStdout.close();
       }
     },

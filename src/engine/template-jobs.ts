@@ -4,7 +4,7 @@ import { Template } from '../template/template.ts';
 import type { RunnerJob } from '../runner/runner.ts';
 
 /** One template of a run as a command describes it: a job before its template is compiled. */
-export type TemplateJobSpec = Pick<RunnerJob, 'source' | 'contents' | 'destination' | 'check' | 'command' | 'wait' | 'output'>;
+export type TemplateJobSpec = Pick<RunnerJob, 'source' | 'contents' | 'destination' | 'check' | 'command' | 'wait' | 'output' | 'live'>;
 
 /** Compiles every source; the first that does not compile throws, naming file:line:col. */
 export async function loadTemplateJobs(specs: readonly TemplateJobSpec[]): Promise<RunnerJob[]> {

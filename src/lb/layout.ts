@@ -1,12 +1,11 @@
 // drcon's Nginx directory: the main nginx.conf (shipped in nginx/, copied as is), conf.d/app.conf
 // (the rendered template), the pid file and the temp directories. Nginx runs with this directory
 // as its prefix (-p), so nothing is written elsewhere and several instances can run side by side.
-import { execFile } from 'node:child_process';
 import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { resolveNginxBinary } from './nginx-binary.ts';
+import { configureOption, nginxBuildInfo } from './nginx-build.ts';
 import { placeholderConfig } from './placeholder.ts';
 
 export interface NginxLayout {
@@ -46,6 +45,7 @@ export async function prepareNginxDir(dir: string, options: PrepareOptions): Pro
   };
   const placeholder = placeholderConfig(options.listen);
   await mkdir(join(absolute, 'conf.d'), { recursive: true });
+  await mkdir(join(absolute, 'modules.d'), { recursive: true }); // nginx.conf includes modules.d/*.conf
   // Nginx creates each temp directory itself (owned by its worker user when run as root) but not
   // their parent, which workers must be able to pass through: a large request body goes there.
   await mkdir(join(absolute, 'temp'), { recursive: true });
@@ -72,11 +72,6 @@ const emptyMimeTypes = '# nginx has no mime.types here; proxied responses keep t
 
 /** mime.types sits beside the nginx.conf compiled into the binary (`nginx -V`: --conf-path). */
 async function defaultMimeTypesPath(nginx: string): Promise<string | undefined> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(nginx, ['-V'], { timeout: 10_000 });
-    const confPath = /--conf-path=(\S+)/.exec(stdout + stderr)?.[1];
-    return confPath === undefined ? undefined : join(dirname(confPath), 'mime.types');
-  } catch {
-    return undefined;
-  }
+  const confPath = configureOption(await nginxBuildInfo(nginx), '--conf-path');
+  return confPath === undefined ? undefined : join(dirname(confPath), 'mime.types');
 }

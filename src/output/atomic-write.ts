@@ -22,6 +22,12 @@ export interface AtomicWriteOptions {
   gid?: number;
   /** Create a missing directory (default), as consul-template does unless `create_dest_dirs = false`. */
   createDirectory?: boolean;
+  /**
+   * Flush the file and the directory so that the new content survives a crash (default). Off for
+   * a file drcon writes again at every start: a flush can wait a hundred milliseconds behind
+   * other writes to the disk, on the path from a change to traffic.
+   */
+  durable?: boolean;
 }
 
 export function writeFileAtomic(path: string, content: string | Buffer, options: AtomicWriteOptions = {}): void {
@@ -40,7 +46,7 @@ export function writeFileAtomic(path: string, content: string | Buffer, options:
     try {
       const bytes = typeof content === 'string' ? Buffer.from(content) : content;
       for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
-      fsyncSync(fd);
+      if (options.durable !== false) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
@@ -52,7 +58,7 @@ export function writeFileAtomic(path: string, content: string | Buffer, options:
     if (uid !== undefined || gid !== undefined) chownSync(temp, uid ?? -1, gid ?? -1);
     renameSync(temp, target);
     created = false;
-    syncDirectory(directory);
+    if (options.durable !== false) syncDirectory(directory);
   } catch (error) {
     if (created) unlinkQuietly(temp);
     throw new Error(`cannot write ${path}: ${describeFsError(error)}`);

@@ -4,7 +4,8 @@
 
 import type { Dependency } from '../dependency/dependency.ts';
 import type { Logger } from '../log/logger.ts';
-import { RenderError, type Template } from '../template/template.ts';
+import { RenderError, type RenderResult, type Template } from '../template/template.ts';
+import type { LiveUpstream } from '../template/render-context.ts';
 import type { Watcher } from '../watch/watcher.ts';
 import type { Action } from './action.ts';
 import { readFileIfExists, removeStaleTempFiles, writeFileAtomic } from '../output/atomic-write.ts';
@@ -31,6 +32,24 @@ export interface RunnerJob {
   readonly wait?: WaitSettings;
   /** How its file is written: mode, owner, backup, missing directory. */
   readonly output?: OutputSettings;
+  /** Takes the upstreams the render declared with `livePeers` (drcon lb -upstreams live). */
+  readonly live?: LiveUpstreamSink;
+}
+
+export type { LiveUpstream };
+
+/**
+ * `sent`: the running Nginx has the lists; `written`: only to the file Nginx loads them from when
+ * it starts (it does not run yet); `unchanged`; `failed`: Nginx could not be reached or refused them.
+ */
+export type LivePublishResult = 'sent' | 'written' | 'unchanged' | 'failed';
+
+export interface LiveUpstreamSink {
+  /**
+   * Called after each complete render, before its file is written: a reload for a new structure
+   * must find the lists of its upstreams. `structureChanged`: the file is about to change.
+   */
+  publish(upstreams: readonly LiveUpstream[], structureChanged: boolean): Promise<LivePublishResult>;
 }
 
 export interface RunnerOptions {
@@ -62,6 +81,8 @@ export interface RunnerEvents {
   needs?(job: RunnerJob, need: { dependencies: string[]; missing: string[]; waitingForKeys: string[] }): void;
   /** A check or command failed; `message` says how, as the log line does. */
   actionFailed?(action: Action, message: string): void;
+  /** The live upstreams of a render went to Nginx (or did not need to, or failed to). */
+  livePublished?(job: RunnerJob, result: LivePublishResult): void;
 }
 
 export interface RunOutcome {
@@ -245,7 +266,7 @@ export class Runner {
     for (const note of result.messages) log[note.level](note.message);
     this.#rendered.add(job);
     try {
-      const changed = this.#options.dry ? this.#printDry(job, result.output) : await this.#write(job, result.output, log);
+      const changed = this.#options.dry ? this.#printDry(job, result.output) : await this.#write(job, result, log);
       events?.rendered?.(job, changed === true);
       if (changed === 'failed') return 'failed';
       return changed ? 'changed' : 'unchanged';
@@ -269,7 +290,7 @@ export class Runner {
     return false; // dry runs never trigger commands
   }
 
-  async #write(job: RunnerJob, output: string, log: Logger): Promise<boolean | 'failed'> {
+  async #write(job: RunnerJob, { output, liveUpstreams }: RenderResult, log: Logger): Promise<boolean | 'failed'> {
     if (!this.#tidied.has(job)) {
       this.#tidied.add(job);
       const stale = removeStaleTempFiles(job.destination);
@@ -277,7 +298,12 @@ export class Runner {
     }
     const previous = readFileIfExists(job.destination);
     const next = Buffer.from(output);
-    if (previous?.equals(next)) return false;
+    const unchanged = previous?.equals(next) === true;
+    if (job.live) {
+      const published = await job.live.publish(liveUpstreams, !unchanged);
+      this.#options.events?.livePublished?.(job, published);
+    }
+    if (unchanged) return false;
     const { backup, ...options } = job.output ?? {};
     if (backup && previous) writeFileAtomic(`${job.destination}.bak`, previous, options);
     writeFileAtomic(job.destination, next, options);

@@ -26,6 +26,7 @@ export class DrconMetrics {
   readonly #lastSuccess: Gauge<'template'>;
   readonly #nginxReloads: Counter<'result'> | undefined;
   readonly #nginxCheckFailures: Counter | undefined;
+  readonly #nginxLiveUpdates: Counter<'result'> | undefined;
 
   constructor(options: DrconMetricsOptions) {
     const registers = [this.registry];
@@ -71,6 +72,10 @@ export class DrconMetrics {
       this.#nginxCheckFailures = new Counter({
         name: 'drcon_nginx_check_failures_total', help: 'New configs that nginx -t rejected (the previous one was kept).', registers,
       });
+      this.#nginxLiveUpdates = new Counter({
+        name: 'drcon_nginx_live_updates_total', help: 'Peer lists sent to the running Nginx without a reload (-upstreams live).',
+        labelNames: ['result'], registers,
+      });
     }
   }
 
@@ -83,6 +88,8 @@ export class DrconMetrics {
     this.#nginxReloads?.inc({ result: 'ok' }, 0);
     this.#nginxReloads?.inc({ result: 'failed' }, 0);
     this.#nginxCheckFailures?.inc(0);
+    this.#nginxLiveUpdates?.inc({ result: 'ok' }, 0);
+    this.#nginxLiveUpdates?.inc({ result: 'failed' }, 0);
   }
 
   rendered(template: string, checked: boolean): void {
@@ -99,6 +106,10 @@ export class DrconMetrics {
     this.#actionSeconds.observe({ template, kind }, durationMs / 1000);
     if (kind === 'command') this.#nginxReloads?.inc({ result: ok ? 'ok' : 'failed' });
     if (kind === 'check' && !ok) this.#nginxCheckFailures?.inc();
+  }
+
+  liveUpdate(ok: boolean): void {
+    this.#nginxLiveUpdates?.inc({ result: ok ? 'ok' : 'failed' });
   }
 
   consulRequest(endpoint: string, status: number | 'error'): void {

@@ -72,6 +72,10 @@ export class StatusMonitor {
       }
       for (const job of this.#commandJobs.get(action.name) ?? []) this.health.commandDone(job.name, message);
     },
+    // Only lists that reached (or failed to reach) running workers are updates.
+    livePublished: (_job, result) => {
+      if (result === 'sent' || result === 'failed') this.metrics.liveUpdate(result === 'sent');
+    },
   };
 
   readonly onConsulRequest = (info: ConsulRequestInfo): void => {

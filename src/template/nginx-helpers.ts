@@ -29,6 +29,16 @@ export const nginxHelpers: Record<string, HelperDefinition> = {
     }
   }),
 
+  // Prints nothing: the members of the upstream go to Nginx's workers apart from the output
+  // (drcon lb -upstreams live), so that a change of members changes no file. The name is joined
+  // from its parts with "_": `Upstream @index` names `{{Upstream}}_{{@index}}`.
+  livePeers: defineHelper('livePeers', { params: ['instances', 'service', 'upstream'], variadic: true }, ([instances, service, ...upstream], call) => {
+    const name = upstream.map((part) => call.text(part, 'the upstream name')).join('_');
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) call.fail(`the upstream name must be an Nginx identifier (see identifier), got ${JSON.stringify(name)}`);
+    call.render.liveUpstream({ upstream: name, service: call.text(service, 'the service name'), instances: call.list(instances, 'the instances (from service)') });
+    return '';
+  }),
+
   routes: defineHelper('routes', { params: ['services'] }, ([services], call) => {
     const entries = tagged(call, services, 'the services (from services)').map((entry) => ({
       ...entry,

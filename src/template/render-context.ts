@@ -17,6 +17,19 @@ export interface RenderNote {
   message: string;
 }
 
+/**
+ * An upstream whose members drcon hands to Nginx itself (`livePeers`, for `drcon lb -upstreams
+ * live`): the output names the upstream, the members stay out of it.
+ */
+export interface LiveUpstream {
+  /** The upstream's name in the output, an Nginx identifier. */
+  readonly upstream: string;
+  /** The service it serves, named in the 503 when it has no member. */
+  readonly service: string;
+  /** The instances, as the `service` helper gave them. */
+  readonly instances: readonly unknown[];
+}
+
 export class RenderContext {
   readonly env: Environment;
   readonly #source: DataSource;
@@ -24,6 +37,7 @@ export class RenderContext {
   readonly #missing = new Map<string, Dependency>();
   readonly #waitingForKeys = new Set<string>();
   readonly #messages: RenderNote[] = [];
+  readonly #liveUpstreams = new Map<string, LiveUpstream>();
 
   /** The outputs of list-only #each blocks kept by this template's renders (see block-memo.ts). */
   readonly blocks: BlockMemo | undefined;
@@ -57,6 +71,15 @@ export class RenderContext {
   /** Something the caller should log (the `log` helper, a route given by two services). */
   note(message: string, level: RenderNote['level'] = 'info'): void {
     if (!this.#messages.some((note) => note.message === message)) this.#messages.push({ level, message });
+  }
+
+  /** An upstream's members go to Nginx apart from the output; a second one of the same name wins. */
+  liveUpstream(upstream: LiveUpstream): void {
+    this.#liveUpstreams.set(upstream.upstream, upstream);
+  }
+
+  get liveUpstreams(): LiveUpstream[] {
+    return [...this.#liveUpstreams.values()];
   }
 
   /** Every dependency the render asked for, with or without data. */

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { Dependency } from '../dependency/dependency.ts';
 import { compileTemplate, fromHandlebarsError, parseTemplate, type CompiledTemplate } from './compile.ts';
 import { helperSpecs } from './helpers.ts';
-import { RenderContext, type DataSource, type Environment, type RenderNote } from './render-context.ts';
+import { RenderContext, type DataSource, type Environment, type LiveUpstream, type RenderNote } from './render-context.ts';
 import { checkTemplate } from './template-check.ts';
 import { BlockMemo } from './block-memo.ts';
 import { checkTemplateLimits } from './template-limits.ts';
@@ -23,6 +23,8 @@ export interface RenderResult {
   waitingForKeys: string[];
   /** What the caller logs after this render: `log` helper output, routes claimed by two services. */
   messages: RenderNote[];
+  /** The upstreams `livePeers` declared, with their members. */
+  liveUpstreams: LiveUpstream[];
 }
 
 /**
@@ -102,6 +104,7 @@ export class Template {
       missing,
       waitingForKeys,
       messages: record.messages,
+      liveUpstreams: record.liveUpstreams,
     };
   }
 

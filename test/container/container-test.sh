@@ -6,7 +6,9 @@
 #   share it; a deregistered instance gets none; the image's HEALTHCHECK passes;
 #   `podman stop` ends the container with status 0 (tini -> drcon -> Nginx).
 #
-#   test/container/run.sh test [pod|host|both]     (default both; needs root, podman, consul, curl)
+#   test/container/run.sh test [pod|host|live|both|all]
+#                                                  (default all; both = pod and host; needs root,
+#                                                  podman, consul, curl)
 #
 # Prints one "ok"/"not ok" line per check, then "N passed, N failed"; exits 1 when a check failed.
 # CTR_SKIP_BUILD=1 reuses an image already built (CTR_IMAGE, default drcon:test).
@@ -22,6 +24,8 @@
 #         --network=host and LISTEN=127.0.0.1:PORT (no -p there). Its status server takes a free
 #         port (STATUS_ADDR; the HEALTHCHECK asks there), as 127.0.0.1:9600 may be held by
 #         another drcon here.
+#   live  host's setup with UPSTREAMS=live: the same scenario, and the instances' changes cost
+#         no Nginx reload (drcon's /metrics).
 # The backends are containers of the image too (a Node one-liner), so no Node is needed here.
 # Everything the test starts carries the label drcon-container-test=<run id> and is removed on
 # exit, also on failure or Ctrl-C.
@@ -30,11 +34,12 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=run.sh
 source "$here/run.sh"
 
-setups=${1:-both}
+setups=${1:-all}
 case "$setups" in
-  pod | host) ;;
+  pod | host | live) ;;
   both) setups="pod host" ;;
-  *) echo "usage: test/container/run.sh test [pod|host|both]" >&2; exit 2 ;;
+  all) setups="pod host live" ;;
+  *) echo "usage: test/container/run.sh test [pod|host|live|both|all]" >&2; exit 2 ;;
 esac
 for tool in curl consul; do
   command -v "$tool" >/dev/null || { ctr_say "$tool is not installed (bash scripts/setup.sh installs consul)"; exit 1; }
@@ -43,7 +48,7 @@ done
 run_id=drcon-ctest-$$
 label="drcon-container-test=$run_id"
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/drcon-ctest.XXXXXX")
-host_consul_pid=
+host_consul_pid= host_consul_pids=
 passed=0
 failed=0
 
@@ -52,7 +57,7 @@ cleanup() {
   ids=$(podman ps -aq --filter "label=$label" 2>/dev/null || true)
   [ -z "$ids" ] || podman rm -f -t 0 $ids >/dev/null 2>&1 || true
   podman pod rm -f "$run_id-pod" >/dev/null 2>&1 || true
-  if [ -n "$host_consul_pid" ]; then kill "$host_consul_pid" 2>/dev/null || true; wait "$host_consul_pid" 2>/dev/null || true; fi
+  for pid in $host_consul_pids; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   rm -rf "$scratch"
 }
 trap cleanup EXIT
@@ -182,6 +187,13 @@ stops_cleanly() {
   code=$(podman inspect -f '{{.State.ExitCode}}' "$1")
   [ "$code" = 0 ] || { echo "exit status $code; last log lines:" >&2; podman logs --tail 8 "$1" >&2 2>&1; return 1; }
 }
+# drcon's count of successful Nginx reloads, from its /metrics at $status_url.
+reloads() { curl -sf -m 5 "$status_url/metrics" | awk '/^drcon_nginx_reloads_total\{result="ok"\} /{print $2}'; }
+same_reloads() { # BEFORE
+  local now
+  now=$(reloads)
+  [ -n "$now" ] && [ "$now" = "$1" ] || { echo "reloads: $1 before, ${now:-none} now" >&2; return 1; }
+}
 same_hits() { # NAME SETUP BEFORE
   local now
   now=$(hits "$1" "$2")
@@ -190,11 +202,12 @@ same_hits() { # NAME SETUP BEFORE
 
 # The scenario, on the load balancer and agent that <setup>_start left in the globals below.
 # Called as `scenario SETUP || true`: a failed check is counted, and the next ones still run.
-lb_url= consul_url= drcon= port1= port2=
+lb_url= consul_url= status_url= drcon= port1= port2=
 scenario() {
-  local setup=$1 before
+  local setup=$1 before reloads_before
   check "$setup: 503 naming the service before any instance exists" \
     wait_until "the first render at $lb_url" served_by_first_render "$lb_url"
+  [ "$setup" != live ] || reloads_before=$(reloads)
   register simple-1 "$port1"
   settle "simple-1 at $lb_url" only "$lb_url" simple-1
   check "$setup: one registered instance gets all the traffic" answers_are "$lb_url" 10 "200 simple-1"
@@ -206,6 +219,7 @@ scenario() {
   before=$(hits simple-1 "$setup")
   check "$setup: a deregistered instance gets no traffic" answers_are "$lb_url" 20 "200 simple-2"
   check "$setup: ... not one request, though it still runs" same_hits simple-1 "$setup" "$before"
+  [ "$setup" != live ] || check "$setup: the instances came and went without an Nginx reload" same_reloads "$reloads_before"
   check "$setup: the image's HEALTHCHECK passes" healthy "$drcon"
   check "$setup: podman stop ends drcon and Nginx with status 0" stops_cleanly "$drcon"
 }
@@ -225,21 +239,25 @@ pod_start() {
   start_drcon "$drcon" --pod "$pod" -e CONSUL=127.0.0.1:8500 -e SERVICE=simple
 }
 
-host_start() {
-  local lb_port status_port http dns lan wan server grpc
+host_start() { # [SETUP]: host, or live for UPSTREAMS=live
+  local setup=${1:-host} upstreams=reload lb_port status_port http dns lan wan server grpc
+  [ "$setup" = host ] || upstreams=live
   free_ports lb_port status_port port1 port2 http dns lan wan server grpc
   consul agent -dev -bind=127.0.0.1 -client=127.0.0.1 -node="$run_id" -http-port="$http" -dns-port="$dns" \
     -serf-lan-port="$lan" -serf-wan-port="$wan" -server-port="$server" -grpc-port="$grpc" -log-level=warn \
     >"$scratch/consul.log" 2>&1 &
-  host_consul_pid=$!
-  consul_url=http://127.0.0.1:$http lb_url=http://127.0.0.1:$lb_port/ drcon=$run_id-drcon-host
+  host_consul_pid=$! host_consul_pids+=" $!"
+  consul_url=http://127.0.0.1:$http lb_url=http://127.0.0.1:$lb_port/ status_url=http://127.0.0.1:$status_port
+  drcon=$run_id-drcon-$setup
   wait_until "Consul on 127.0.0.1:$http" consul_up_or_gone
   consul_up || { echo "Consul on 127.0.0.1:$http did not start:" >&2; cat "$scratch/consul.log" >&2; return 1; }
-  start_backend simple-1 host "$port1" --network=host || return
-  start_backend simple-2 host "$port2" --network=host || return
+  start_backend simple-1 "$setup" "$port1" --network=host || return
+  start_backend simple-2 "$setup" "$port2" --network=host || return
   start_drcon "$drcon" --network=host -e "CONSUL=127.0.0.1:$http" -e SERVICE=simple \
-    -e "LISTEN=127.0.0.1:$lb_port" -e "STATUS_ADDR=127.0.0.1:$status_port"
+    -e "LISTEN=127.0.0.1:$lb_port" -e "STATUS_ADDR=127.0.0.1:$status_port" -e "UPSTREAMS=$upstreams"
 }
+
+live_start() { host_start live; }
 
 if [ "${CTR_SKIP_BUILD:-}" != 1 ]; then ctr_build; fi
 started=$SECONDS
@@ -247,6 +265,7 @@ for setup in $setups; do
   case $setup in
     pod) echo "# pod: the container in a pod with Consul and the backends, port 80 published on 127.0.0.1" ;;
     host) echo "# host: Consul on this machine's loopback, the container on the host network" ;;
+    live) echo "# live: as host, with UPSTREAMS=live" ;;
   esac
   if check "$setup: Consul, two backends and the drcon container start" "${setup}_start"; then scenario "$setup" || true; fi
 done

@@ -32,6 +32,7 @@ function entry(options: {
       Address: options.address ?? '',
       Meta: { version: '2' },
       Port: options.port ?? 8080,
+      Weights: { Passing: 3, Warning: 1 },
       ...options.service,
     },
     Checks: (options.checks ?? [{ CheckID: 'serfHealth', Status: 'passing' }]).map((check) => ({
@@ -76,7 +77,7 @@ describe('healthService', () => {
         Port: 8080,
         Tags: ['blue'],
         ServiceMeta: { version: '2' },
-        Weights: { Passing: 1, Warning: 1 },
+        Weights: { Passing: 3, Warning: 1 },
         ServiceTaggedAddresses: {},
         Node: 'node-a',
         NodeAddress: '10.0.0.1',
@@ -121,6 +122,13 @@ describe('healthService', () => {
       'service "web" instance "port": tagged address "wan" port 70000 is not a port number (0-65535); left out',
       'service "web" instance "node": node tagged address "wan" "x y" is not an IP address or host name; left out',
     ]);
+  });
+
+  test('weights Consul did not send are 1', () => {
+    const body = [entry({ id: 'web-1' })] as { Service: Record<string, unknown> }[];
+    delete body[0]!.Service['Weights'];
+    const { instances } = parse('web', body);
+    assert.deepEqual(instances.map((instance) => instance.Weights), [{ Passing: 1, Warning: 1 }]);
   });
 
   test("falls back to the node's address when the service registered none", () => {

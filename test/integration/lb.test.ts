@@ -1,39 +1,24 @@
 // `drcon lb` end to end: the real CLI running a real Nginx, fed by a real Consul dev agent,
 // balancing over real HTTP backends.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, get as httpGet } from 'node:http';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, writeFileSync, chmodSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
-import { startDrcon, type RunningDrcon } from '../../harness/drcon.ts';
+import { lbGetter, lbTestBed, type LbUnderTest } from '../../harness/lb-test-bed.ts';
+import { startDrcon } from '../../harness/drcon.ts';
 import { startBackend, type Backend } from '../../harness/backend.ts';
 import { freePort } from '../../harness/ports.ts';
 import { waitFor } from '../../harness/wait.ts';
 import { nginxSettled, workerPids } from '../../harness/nginx.ts';
 
-let consul: ConsulAgent;
-const cleanups: (() => Promise<unknown>)[] = [];
-const root = mkdtempSync(join(tmpdir(), 'drcon-lb-'));
-chmodSync(root, 0o711); // Nginx workers (another user when run as root) pass through it
+const bed = lbTestBed('drcon-lb-');
+const { root } = bed;
 
-before(async () => {
-  consul = await startConsul();
-});
-after(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  await consul?.stop();
-});
-
-interface Lb {
-  drcon: RunningDrcon;
-  port: number;
-  dir: string;
-  get(path?: string): Promise<{ status: number; body: string }>;
+interface Lb extends LbUnderTest {
   /** Waits until only workers of the newest Nginx configuration serve. */
   /** Nginx's workers now: pass them to `settled` after the change that follows. */
   workers(): number[];
@@ -44,12 +29,9 @@ interface Lb {
 async function startLb(service: string, extra: string[] = []): Promise<Lb> {
   const port = await freePort();
   const dir = join(root, `lb-${port}`);
-  const drcon = startDrcon(['lb', '-consul-addr', consul.address, '-service', service, '-listen', `127.0.0.1:${port}`, '-dir', dir, '-min-interval', '100ms', ...extra]);
-  cleanups.push(() => drcon.stop());
-  const get = async (path = '/') => {
-    const response = await fetch(`http://127.0.0.1:${port}${path}`);
-    return { status: response.status, body: (await response.text()).trim() };
-  };
+  const drcon = startDrcon(['lb', '-consul-addr', bed.consul.address, '-service', service, '-listen', `127.0.0.1:${port}`, '-dir', dir, '-min-interval', '100ms', ...extra]);
+  bed.defer(() => drcon.stop());
+  const get = lbGetter(port);
   await waitFor('nginx serving', async () => (await get()).status > 0);
   const master = () => Number(readFileSync(join(dir, 'nginx.pid'), 'utf8'));
   const workers = () => workerPids(master());
@@ -57,14 +39,10 @@ async function startLb(service: string, extra: string[] = []): Promise<Lb> {
   return { drcon, port, dir, get, workers, settled };
 }
 
-async function backend(name: string): Promise<Backend> {
-  const server = await startBackend(name);
-  cleanups.push(() => server.close());
-  return server;
-}
+const backend = (name: string): Promise<Backend> => bed.backend(name);
 
 async function register(service: string, id: string, server: Backend, check?: object): Promise<void> {
-  await consul.registerService({ ID: id, Name: service, Address: '127.0.0.1', Port: server.port, ...(check ? { Check: check } : {}) });
+  await bed.consul.registerService({ ID: id, Name: service, Address: '127.0.0.1', Port: server.port, ...(check ? { Check: check } : {}) });
 }
 
 /** Names answering over `count` requests. */
@@ -90,7 +68,7 @@ test('503 naming the service with no instance; one, then two instances served; d
   await lb.settled(workers);
   assert.deepEqual(await answers(lb), new Set(['alpha', 'beta']));
   workers = lb.workers();
-  await consul.deregisterService('simple-a');
+  await bed.consul.deregisterService('simple-a');
   await waitFor('alpha gone', async () => (await answers(lb, 10)).size === 1);
   await lb.settled(workers);
   const hitsBefore = a.hits;
@@ -106,11 +84,11 @@ test('a critical health check takes an instance out; passing puts it back', asyn
   await register('checked', 'checked-flaky', flaky, { TTL: '60s', Status: 'passing' });
   await waitFor('both served', async () => (await answers(lb, 10)).size === 2);
   const workers = lb.workers();
-  await consul.api('PUT', '/v1/agent/check/fail/service:checked-flaky');
+  await bed.consul.api('PUT', '/v1/agent/check/fail/service:checked-flaky');
   await waitFor('flaky out', async () => (await answers(lb, 10)).size === 1);
   await lb.settled(workers);
   assert.deepEqual(await answers(lb), new Set(['good']));
-  await consul.api('PUT', '/v1/agent/check/pass/service:checked-flaky');
+  await bed.consul.api('PUT', '/v1/agent/check/pass/service:checked-flaky');
   await waitFor('flaky back', async () => (await answers(lb, 10)).size === 2);
 });
 
@@ -158,8 +136,8 @@ test('SIGTERM stops Nginx gracefully: a request in flight is answered in full, t
   const port = await freePort();
   server.listen(port, '127.0.0.1');
   await once(server, 'listening');
-  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
-  await consul.registerService({ ID: 'graceful-1', Name: 'graceful', Address: '127.0.0.1', Port: port });
+  bed.defer(() => new Promise((resolve) => server.close(resolve)));
+  await bed.consul.registerService({ ID: 'graceful-1', Name: 'graceful', Address: '127.0.0.1', Port: port });
   await waitFor('the instance served', async () => (await getFresh(lb.port)).body === 'ready');
   hold = true;
 
@@ -200,7 +178,7 @@ test('churn: zero failed requests while instances come and go', async () => {
     const extra = await startBackend(`extra-${round}`);
     await register('churn', 'churn-extra', extra);
     await waitFor('extra served', () => extra.hits > 0);
-    await consul.deregisterService('churn-extra');
+    await bed.consul.deregisterService('churn-extra');
     // Stop it only once Nginx no longer sends it traffic: min-interval + reload time.
     await sleep(400);
     await extra.close();
@@ -239,9 +217,9 @@ test('Consul weights and the down tag reach Nginx: weight 3 gets three times the
   const [heavy, light, off] = [await backend('heavy'), await backend('light'), await backend('off')];
   const at = (server: Backend) => ({ Address: '127.0.0.1', Port: server.port });
   // All registered before the balancer starts: its first configuration is the one measured.
-  await consul.registerService({ ID: 'weighted-heavy', Name: 'weighted', ...at(heavy), Weights: { Passing: 3, Warning: 1 } });
-  await consul.registerService({ ID: 'weighted-light', Name: 'weighted', ...at(light), Weights: { Passing: 1, Warning: 1 } });
-  await consul.registerService({ ID: 'weighted-off', Name: 'weighted', ...at(off), Tags: ['down'] });
+  await bed.consul.registerService({ ID: 'weighted-heavy', Name: 'weighted', ...at(heavy), Weights: { Passing: 3, Warning: 1 } });
+  await bed.consul.registerService({ ID: 'weighted-light', Name: 'weighted', ...at(light), Weights: { Passing: 1, Warning: 1 } });
+  await bed.consul.registerService({ ID: 'weighted-off', Name: 'weighted', ...at(off), Tags: ['down'] });
   const lb = await startLb('weighted');
   await waitFor('both weighted instances served', async () => (await answers(lb, 8)).size === 2);
   assert.match(readFileSync(join(lb.dir, 'conf.d', 'app.conf'), 'utf8'), new RegExp(`:${off.port} weight=1 down;`));

@@ -61,6 +61,16 @@ describe('writeFileAtomic', () => {
     assert.deepEqual(await readdir(dir), ['app.conf']);
   });
 
+  it('durable: false replaces the file the same way, only without flushing it', async () => {
+    const dir = await freshDir();
+    const file = join(dir, 'peers.txt');
+    writeFileAtomic(file, 'one\n', { mode: 0o600, durable: false });
+    writeFileAtomic(file, 'two\n', { durable: false });
+    assert.equal(await readFile(file, 'utf8'), 'two\n');
+    assert.equal((await stat(file)).mode & 0o777, 0o600 & ~process.umask());
+    assert.deepEqual(await readdir(dir), ['peers.txt']);
+  });
+
   it('replaces the content whole, longer by shorter, from a string or a Buffer', async () => {
     const dir = await freshDir();
     const file = join(dir, 'app.conf');

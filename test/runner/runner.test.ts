@@ -98,3 +98,43 @@ test('a render logs its `log` output and route conflicts, once per render that m
     await consul.deregisterService('api2-1');
   }
 });
+
+test("a job's live sink gets every complete render's upstreams before its file is checked, and whether the file changes", async () => {
+  await consul.registerService({ ID: 'live-1', Name: 'livesvc', Address: '10.0.0.1', Port: 80 });
+  await consul.putKey('runner/structure', 'one');
+  const source = join(dir, 'live.hbs');
+  writeFileSync(source, '{{livePeers (service "livesvc") "livesvc" "livesvc"}}structure={{key "runner/structure"}}\n');
+  const events: string[] = [];
+  const live = {
+    async publish(upstreams: readonly { upstream: string; instances: readonly unknown[] }[], structureChanged: boolean) {
+      events.push(`publish ${upstreams.map((upstream) => `${upstream.upstream}×${upstream.instances.length}`).join(' ')}${structureChanged ? ' with a new file' : ''}`);
+      return 'sent' as const;
+    },
+  };
+  let stop: (status: number) => void = () => {};
+  const finished = runTemplates({
+    settings: mergeSettings({ consulAddresses: [consul.address], blockingWaitMs: 10_000, maxStaleMs: 2_000, minIntervalMs: 0 }),
+    jobs: [{ source, destination: join(dir, 'live.out'), check: recordingAction('check', events), command: recordingAction('command', events), live }],
+    logger: createLogger({ write: () => {} }),
+    until: new Promise<number>((resolve) => (stop = resolve)),
+    handleStopSignals: false,
+  });
+  const runs = () => events.filter((event) => !event.endsWith('prepare'));
+  try {
+    await waitFor('the first pass', () => runs().length === 3);
+    await consul.registerService({ ID: 'live-2', Name: 'livesvc', Address: '10.0.0.2', Port: 80 });
+    await waitFor('the second pass', () => runs().length === 4);
+    await consul.putKey('runner/structure', 'two');
+    await waitFor('the third pass', () => runs().length === 7);
+    assert.deepEqual(runs(), [
+      'publish livesvc×1 with a new file', 'check run', 'command run',
+      'publish livesvc×2',
+      'publish livesvc×2 with a new file', 'check run', 'command run',
+    ]);
+  } finally {
+    stop(0);
+    await finished;
+    await consul.deregisterService('live-1');
+    await consul.deregisterService('live-2');
+  }
+});

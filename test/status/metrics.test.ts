@@ -6,7 +6,7 @@ const drconNames = [
   'drcon_renders_total', 'drcon_render_errors_total', 'drcon_commands_total', 'drcon_command_duration_seconds',
   'drcon_consul_requests_total', 'drcon_consul_request_errors_total', 'drcon_watches', 'drcon_last_success_timestamp_seconds',
 ];
-const nginxNames = ['drcon_nginx_reloads_total', 'drcon_nginx_check_failures_total'];
+const nginxNames = ['drcon_nginx_reloads_total', 'drcon_nginx_check_failures_total', 'drcon_nginx_live_updates_total'];
 
 /** Names declared with # TYPE in Prometheus text. */
 const declared = (text: string) => new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((match) => match[1]));
@@ -37,6 +37,19 @@ describe('DrconMetrics', () => {
     assert.match(text, /^drcon_nginx_reloads_total\{result="failed"\} 0$/m);
     assert.match(text, /^drcon_commands_total\{template="app.conf.hbs",kind="check",result="failed"\} 1$/m);
     assert.match(text, /^drcon_command_duration_seconds_count\{template="app.conf.hbs",kind="check"\} 2$/m);
+  });
+
+  it('counts live updates apart from reloads', async () => {
+    const metrics = new DrconMetrics({ watches: () => 0, nginx: true });
+    metrics.declareTemplates(['app.conf.hbs']);
+    assert.match(await metrics.text(), /^drcon_nginx_live_updates_total\{result="ok"\} 0$/m);
+    metrics.liveUpdate(true);
+    metrics.liveUpdate(true);
+    metrics.liveUpdate(false);
+    const text = await metrics.text();
+    assert.match(text, /^drcon_nginx_live_updates_total\{result="ok"\} 2$/m);
+    assert.match(text, /^drcon_nginx_live_updates_total\{result="failed"\} 1$/m);
+    assert.match(text, /^drcon_nginx_reloads_total\{result="ok"\} 0$/m);
   });
 
   it('keeps engines apart: two instances do not share counters', async () => {

@@ -152,6 +152,25 @@ describe('Nginx shaping helpers', () => {
     assert.deepEqual(result.messages, [{ level: 'warn', message: 'route "/api" is claimed by services "api" and "api2"; "api" gets it' }]);
   });
 
+  test('livePeers: prints nothing, records the instances of an upstream named by its parts', () => {
+    const instances = [instance('a', '10.0.0.1', 80)];
+    const result = run('[{{livePeers (service "simple") "simple" "simple"}}][{{livePeers (service "simple") "my svc" "route" 2}}]', {
+      'health.service(simple|passing)': instances,
+    });
+    assert.equal(result.output, '[][]');
+    assert.deepEqual(result.liveUpstreams, [
+      { upstream: 'simple', service: 'simple', instances },
+      { upstream: 'route_2', service: 'my svc', instances },
+    ]);
+  });
+
+  test('livePeers refuses an upstream name that is not an Nginx identifier, at the call', () => {
+    assert.throws(
+      () => run('x\n {{livePeers (service "simple") "simple" "a b"}}', { 'health.service(simple|passing)': [] }),
+      /test\.hbs:2:2: livePeers: the upstream name must be an Nginx identifier \(see identifier\), got "a b"/,
+    );
+  });
+
   test('byTag and routes refuse data of another shape', () => {
     assert.throws(() => render('{{#each (byTag xs)}}{{/each}}', {}, { xs: ['a'] }), /byTag: the instances \(from service\) must be a list of entries with Tags, got text in it/);
     assert.throws(() => render('{{#each (routes xs)}}{{/each}}', {}, { xs: [{ Tags: ['urlprefix-/'], Name: {} }] }), /routes: each service Name must be text/);

@@ -1,0 +1,64 @@
+// What the `drcon lb` test files share: one Consul dev agent for the file, a directory that Nginx
+// workers (another user when the tests run as root) can pass through, backends, and everything
+// to stop once the file's tests are over, last started first stopped.
+import { after, before } from 'node:test';
+import { chmodSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBackend, type Backend } from './backend.ts';
+import { startConsul, type ConsulAgent } from './consul.ts';
+import type { RunningDrcon } from './drcon.ts';
+
+/** What every lb test needs of a `drcon lb` it started. */
+export interface LbUnderTest {
+  drcon: RunningDrcon;
+  port: number;
+  dir: string;
+  get(path?: string): Promise<{ status: number; body: string }>;
+}
+
+/** A GET through the balancer listening on 127.0.0.1:`port`, the body trimmed. */
+export function lbGetter(port: number): LbUnderTest['get'] {
+  return async (path = '/') => {
+    const response = await fetch(`http://127.0.0.1:${port}${path}`);
+    return { status: response.status, body: (await response.text()).trim() };
+  };
+}
+
+export interface LbTestBed {
+  /** The agent, once the file's `before` has started it. */
+  readonly consul: ConsulAgent;
+  readonly root: string;
+  /** Stops or removes something after the file's tests. */
+  defer(cleanup: () => Promise<unknown>): void;
+  /** A backend answering with its name, closed after the file's tests. */
+  backend(name: string): Promise<Backend>;
+}
+
+/** Call at the top of a test file: it adds the file's `before` and `after`. */
+export function lbTestBed(prefix: string): LbTestBed {
+  let consul: ConsulAgent | undefined;
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(root, 0o711);
+  before(async () => {
+    consul = await startConsul();
+  });
+  after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    await consul?.stop();
+  });
+  return {
+    get consul() {
+      if (consul === undefined) throw new Error('the Consul agent starts in the test file\'s before()');
+      return consul;
+    },
+    root,
+    defer: (cleanup) => cleanups.push(cleanup),
+    async backend(name) {
+      const server = await startBackend(name);
+      cleanups.push(() => server.close());
+      return server;
+    },
+  };
+}

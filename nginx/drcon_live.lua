@@ -1,0 +1,207 @@
+-- drcon's side of `drcon lb -upstreams live`, run by Nginx's Lua module (conf.d/live.conf, written
+-- by drcon, loads it). Membership changes reach the workers without a reload:
+--
+--   * drcon sends the peer lists of every upstream to a control server that listens only on a unix
+--     socket in a directory of drcon's own, and only with the secret drcon wrote beside it;
+--   * the lists live in a shared dict, which every worker sees and which survives reloads;
+--   * on start and on every reload the master loads the lists drcon last wrote to a file, before
+--     any worker serves;
+--   * each request picks a peer in balancer_by_lua: the one with the fewest requests in progress
+--     for its weight (counted per worker, as Nginx's least_conn without a zone does), the tied
+--     ones in smooth weighted round robin; a retry picks among the peers it has not tried yet.
+--
+-- A list document, one item a line (drcon checks every value before it sends it; the patterns
+-- below only keep a broken document from half-replacing a good one):
+--   generation N                 a newer document has a larger N; an older one is refused
+--   upstream NAME SERVICE        NAME an Nginx identifier, SERVICE percent-encoded
+--   peer ADDRESS PORT WEIGHT     an IP address, 1-65535, 1-65535
+
+local balancer = require "ngx.balancer"
+
+local M = {}
+
+local dict = ngx.shared.drcon_peers
+local prefix = ngx.config.prefix()
+local peers_file = prefix .. "live/peers.txt"
+local secret_file = prefix .. "live/secret"
+local secret
+
+local function read_file(path)
+  local file, err = io.open(path, "rb")
+  if not file then return nil, err end
+  local text = file:read("*a")
+  file:close()
+  return text
+end
+
+-- Returns the document as { generation = N, upstreams = { NAME = "SERVICE\nADDRESS PORT WEIGHT\n..." } },
+-- or nil and what is wrong with it (its line number).
+local function parse(text)
+  if type(text) ~= "string" or text == "" then return nil, "empty document" end
+  local generation
+  local upstreams = {}
+  local current
+  local number = 0
+  for line in string.gmatch(text, "([^\n]*)\n") do
+    number = number + 1
+    local value = line:match("^generation (%d+)$")
+    if value and number == 1 then
+      generation = tonumber(value)
+    else
+      local name, service = line:match("^upstream ([%a_][%w_]*) ([%w%%%-%._~!'()*]*)$")
+      if name and generation and not upstreams[name] then
+        current = { service }
+        upstreams[name] = current
+      else
+        local address, port, weight = line:match("^peer ([%x:%.]+) (%d+) (%d+)$")
+        port, weight = tonumber(port or 0), tonumber(weight or 0)
+        if not (address and current and port >= 1 and port <= 65535 and weight >= 1 and weight <= 65535) then
+          return nil, "line " .. number .. " is not a list item: " .. line:sub(1, 80)
+        end
+        current[#current + 1] = address .. " " .. port .. " " .. weight
+      end
+    end
+  end
+  if not generation then return nil, "no generation line" end
+  if not text:find("\n$") then return nil, "the last line is not complete" end
+  local joined = {}
+  for name, items in pairs(upstreams) do joined[name] = table.concat(items, "\n") end
+  return { generation = generation, upstreams = joined }
+end
+
+-- Puts a document in the shared dict unless a newer one is there; removes upstreams it lacks.
+-- The same generation again is already there (the master loaded it from the file at a reload).
+local function store(document)
+  local stored = dict:get("generation")
+  if stored == document.generation then return true end
+  if stored and stored > document.generation then
+    return nil, "generation " .. document.generation .. " is older than " .. stored
+  end
+  for name, list in pairs(document.upstreams) do
+    -- safe_set: a full dict is an error here, never a silent eviction of another upstream's list.
+    local ok, err = dict:safe_set("u:" .. name, list)
+    if not ok then return nil, "cannot keep the list of " .. name .. ": " .. err end
+  end
+  for _, key in ipairs(dict:get_keys(0)) do
+    if key:sub(1, 2) == "u:" and document.upstreams[key:sub(3)] == nil then dict:delete(key) end
+  end
+  dict:set("generation", document.generation)
+  return true
+end
+
+-- Master, on start and on every reload (and in `nginx -t`): the secret, and the lists drcon last
+-- wrote, so that workers never start without them.
+function M.init()
+  secret = read_file(secret_file)
+  if not secret or #secret < 32 then error("drcon live upstreams: cannot read the secret in " .. secret_file) end
+  local text = read_file(peers_file)
+  if not text then return end -- drcon writes it before Nginx starts; only `nginx -t` may come first
+  local document, err = parse(text)
+  if not document then
+    ngx.log(ngx.ERR, "drcon live upstreams: ", peers_file, ": ", err)
+    return
+  end
+  store(document) -- refused when the dict already holds newer lists (a reload): nothing to do
+end
+
+local function answer(status, text)
+  ngx.status = status
+  ngx.header["Content-Type"] = "text/plain"
+  ngx.say(text)
+  return ngx.exit(status)
+end
+
+-- The control server's only location: PUT a document with the secret in X-Drcon-Secret.
+function M.update()
+  if ngx.var.http_x_drcon_secret ~= secret then return answer(403, "forbidden") end
+  if ngx.req.get_method() ~= "PUT" then return answer(405, "PUT a peer list document") end
+  ngx.req.read_body()
+  local document, err = parse(ngx.req.get_body_data())
+  if not document then return answer(400, "peer lists refused: " .. err) end
+  local ok, store_err = store(document)
+  if not ok then return answer(409, "peer lists refused: " .. store_err) end
+  return answer(200, "generation " .. document.generation)
+end
+
+-- Each worker keeps the parsed list of an upstream, with its round-robin state, until the text
+-- in the dict changes.
+local lists = {}
+
+local function list_of(name)
+  local text = dict:get("u:" .. name)
+  if text == nil then return nil end
+  local list = lists[name]
+  if list and list.text == text then return list end
+  local service, rest = text:match("^([^\n]*)\n?(.*)$")
+  list = { text = text, service = ngx.unescape_uri(service), peers = {}, total = 0 }
+  for address, port, weight in rest:gmatch("(%S+) (%d+) (%d+)") do
+    weight = tonumber(weight)
+    list.peers[#list.peers + 1] = { address = address, port = tonumber(port), weight = weight, current = 0, active = 0 }
+    list.total = list.total + weight
+  end
+  lists[name] = list
+  return list
+end
+
+-- Access phase of a location that proxies to NAME: the same 503 as a reload-mode upstream without
+-- instances, naming the service.
+function M.admit(name)
+  local list = list_of(name)
+  if list and #list.peers > 0 then return end
+  return answer(503, "no healthy instance of service " .. (list and list.service or name))
+end
+
+-- Weighted least connections (fewest requests in progress per weight), ties by Nginx's smooth
+-- weighted round robin, skipping the peers this request has tried already.
+local function pick(list, tried)
+  local best
+  for _, peer in ipairs(list.peers) do
+    if not tried[peer] then
+      peer.current = peer.current + peer.weight
+      if not best then
+        best = peer
+      else
+        local load, best_load = peer.active * best.weight, best.active * peer.weight
+        if load < best_load or (load == best_load and peer.current > best.current) then best = peer end
+      end
+    end
+  end
+  if best then best.current = best.current - list.total end
+  return best
+end
+
+-- balancer_by_lua of upstream NAME. The retries themselves (on which failures, how many, how long)
+-- are the location's proxy_next_upstream settings.
+function M.balance(name)
+  local list = list_of(name)
+  if not list or #list.peers == 0 then
+    ngx.log(ngx.ERR, "drcon live upstreams: no peers for ", name)
+    return ngx.exit(502)
+  end
+  local ctx = ngx.ctx
+  local tried = ctx.drcon_tried
+  if not tried then
+    tried = {}
+    ctx.drcon_tried = tried
+    if #list.peers > 1 then balancer.set_more_tries(#list.peers - 1) end
+  end
+  -- The list may have changed between two tries of a request: then every peer may be new.
+  local peer = pick(list, tried) or pick(list, {})
+  if not tried[peer] then peer.active = peer.active + 1 end -- until the request ends (release)
+  tried[peer] = true
+  local ok, err = balancer.set_current_peer(peer.address, peer.port)
+  if not ok then
+    ngx.log(ngx.ERR, "drcon live upstreams: cannot use ", peer.address, ":", peer.port, " for ", name, ": ", err)
+    return ngx.exit(502)
+  end
+end
+
+-- Log phase of every request (http level): the peers it tried no longer count as busy. A peer of
+-- a list replaced meanwhile is no longer picked from; its count goes with it.
+function M.release()
+  local tried = ngx.ctx.drcon_tried
+  if not tried then return end
+  for peer in pairs(tried) do peer.active = peer.active - 1 end
+end
+
+return M
