@@ -6,6 +6,7 @@ import { UsageError } from './usage-error.ts';
 import { renderCommand } from './render.ts';
 import { lbCommand } from './lb.ts';
 import { convertCommand } from './convert.ts';
+import { registerCommand } from './register.ts';
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -14,7 +15,7 @@ export async function runCli(args: readonly string[]): Promise<number> {
   let status = 0;
   try {
     const argv = normalizeArgv(args);
-    const problem = booleanValueProblem(argv, ['once', 'dry', 'insecure-skip-verify', 'help', 'version']);
+    const problem = booleanValueProblem(argv, ['once', 'dry', 'insecure-skip-verify', 'internal', 'explicit', 'cleanup', 'help', 'version']);
     if (problem !== undefined) throw new UsageError(problem);
     await yargs(argv)
       .scriptName('drcon')
@@ -22,6 +23,7 @@ export async function runCli(args: readonly string[]): Promise<number> {
       .command(renderCommand((code) => (status = code)))
       .command(lbCommand((code) => (status = code)))
       .command(convertCommand((code) => (status = code)))
+      .command(registerCommand((code) => (status = code)))
       .demandCommand(1, 'no command given (try: drcon render -template "in.hbs:out.conf:cmd")')
       .version(packageJson.version)
       .strict()

@@ -1,5 +1,6 @@
-// The HTTP client for a Consul agent's API: GET only, JSON answers, blocking-query parameters,
-// the ACL token in a header, TLS, and failover between several agent addresses.
+// The HTTP client for a Consul agent's API: GET with JSON answers and blocking-query parameters
+// (by index, or by content hash for agent endpoints), PUT for the agent's own writes, the ACL
+// token in a header, TLS, and failover between several agent addresses.
 import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 import { parseConsulAddress } from './address.ts';
@@ -69,6 +70,27 @@ export class ConsulClient {
     params: Record<string, string | undefined>,
     options: ConsulGetOptions = {},
   ): Promise<ConsulResponse> {
+    return this.#request('GET', path, params, options, undefined);
+  }
+
+  /**
+   * PUT `path` with `body` sent as JSON (none when undefined), as the agent's write endpoints
+   * (service register, deregister, maintenance, check update) take it. Errors as for `get`; a 404
+   * (an unknown service or check) is an error here, not data.
+   */
+  async put(path: string, params: Record<string, string | undefined>, body?: unknown): Promise<ConsulResponse> {
+    const response = await this.#request('PUT', path, params, {}, body === undefined ? undefined : JSON.stringify(body));
+    if (response.status === 404) throw new ConsulError(`PUT ${path}: 404 not found`, 404, endpointOf(path));
+    return response;
+  }
+
+  async #request(
+    method: 'GET' | 'PUT',
+    path: string,
+    params: Record<string, string | undefined>,
+    options: ConsulGetOptions,
+    body: string | undefined,
+  ): Promise<ConsulResponse> {
     if (!path.startsWith('/') || /[?#]/.test(path)) {
       throw new Error(`invalid Consul API path ${JSON.stringify(path)}: expected "/v1/..." without a query`);
     }
@@ -84,9 +106,10 @@ export class ConsulClient {
     let text: string;
     try {
       const response = await this.#pools[slot]!.request({
-        method: 'GET',
+        method,
         path: path + queryString(params, options),
         headers: this.#token === undefined ? {} : { 'x-consul-token': this.#token },
+        body,
         signal,
         // undici's own limits (300 s) would cut a long wait short; the overall timeout rules.
         headersTimeout: timeoutMs,
@@ -101,26 +124,29 @@ export class ConsulClient {
       this.#failOver(slot);
       this.#onRequest?.({ endpoint, status: 'error' });
       const reason = timeout.aborted ? `no answer within ${timeoutMs} ms` : describeConnectFailure(error);
-      throw new Error(`GET ${path}: cannot reach Consul at ${origin}: ${reason}`, { cause: error });
+      throw new Error(`${method} ${path}: cannot reach Consul at ${origin}: ${reason}`, { cause: error });
     }
     this.#onRequest?.({ endpoint, status });
 
     const failure = (reason: string) =>
-      new ConsulError(`GET ${path}: ${this.#scrub(reason)}`, status, endpoint);
+      new ConsulError(`${method} ${path}: ${this.#scrub(reason)}`, status, endpoint);
     const index = wholeNumber(firstHeader(headers, 'x-consul-index'));
-    let body: unknown;
+    let answer: unknown;
     // Consul's own 404 (a missing KV key) carries an index; one without is a wrong address or a
     // proxy's page, and its body says more than a missing index would.
-    if (status === 404 && index !== undefined) {
-      body = undefined;
+    if (status === 404 && (index !== undefined || method === 'PUT')) {
+      answer = undefined;
     } else if (status === 403) {
       // "Permission denied" (the token may not read this) or "ACL not found" (no such token).
       throw failure(`permission denied by Consul ACLs (403 ${oneLine(text) || 'no error message'}); check the ACL token`);
     } else if (status < 200 || status > 299) {
       throw failure(`${status} ${oneLine(text) || 'no error message'}`);
+    } else if (method === 'PUT' && text.trim() === '') {
+      // The agent's writes answer 200 with an empty body.
+      answer = undefined;
     } else {
       try {
-        body = JSON.parse(text);
+        answer = JSON.parse(text);
       } catch (error) {
         throw failure(`malformed JSON in a ${status} answer: ${describe(error)}`);
       }
@@ -130,7 +156,8 @@ export class ConsulClient {
       index,
       knownLeader: firstHeader(headers, 'x-consul-knownleader') !== 'false',
       lastContactMs: wholeNumber(firstHeader(headers, 'x-consul-lastcontact')) ?? 0,
-      body,
+      contentHash: firstHeader(headers, 'x-consul-contenthash'),
+      body: answer,
     };
   }
 
@@ -140,7 +167,7 @@ export class ConsulClient {
   }
 
   #timeoutFor(options: ConsulGetOptions): number {
-    if (options.index === undefined) return this.#requestTimeoutMs;
+    if (options.index === undefined && options.hash === undefined) return this.#requestTimeoutMs;
     const wait = Math.min(options.waitMs ?? consulDefaultWaitMs, consulMaxWaitMs);
     return Math.ceil(wait + wait / 16) + blockingMarginMs;
   }
@@ -171,9 +198,10 @@ export function endpointOf(path: string): string {
 function queryString(params: Record<string, string | undefined>, options: ConsulGetOptions): string {
   const all: [string, string][] = [];
   for (const [name, value] of Object.entries(params)) if (value !== undefined) all.push([name, value]);
-  if (options.index !== undefined) {
-    all.push(['index', String(options.index)]);
-    if (options.waitMs !== undefined) all.push(['wait', formatWait(options.waitMs)]);
+  if (options.index !== undefined) all.push(['index', String(options.index)]);
+  else if (options.hash !== undefined) all.push(['hash', options.hash]);
+  if ((options.index !== undefined || options.hash !== undefined) && options.waitMs !== undefined) {
+    all.push(['wait', formatWait(options.waitMs)]);
   }
   if (options.stale) all.push(['stale', '']);
   if (all.length === 0) return '';
