@@ -1,6 +1,6 @@
-// The HTTP client for a Consul agent's API: GET with JSON answers and blocking-query parameters
-// (by index, or by content hash for agent endpoints), PUT for the agent's own writes, the ACL
-// token in a header, TLS, and failover between several agent addresses.
+// The HTTP client for a Consul agent's API: GET with JSON answers and blocking-query parameters,
+// PUT for the agent's own writes, the ACL token in a header, TLS, and failover between several
+// agent addresses.
 import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 import { parseConsulAddress } from './address.ts';
@@ -156,7 +156,6 @@ export class ConsulClient {
       index,
       knownLeader: firstHeader(headers, 'x-consul-knownleader') !== 'false',
       lastContactMs: wholeNumber(firstHeader(headers, 'x-consul-lastcontact')) ?? 0,
-      contentHash: firstHeader(headers, 'x-consul-contenthash'),
       body: answer,
     };
   }
@@ -167,7 +166,7 @@ export class ConsulClient {
   }
 
   #timeoutFor(options: ConsulGetOptions): number {
-    if (options.index === undefined && options.hash === undefined) return this.#requestTimeoutMs;
+    if (options.index === undefined) return this.#requestTimeoutMs;
     const wait = Math.min(options.waitMs ?? consulDefaultWaitMs, consulMaxWaitMs);
     return Math.ceil(wait + wait / 16) + blockingMarginMs;
   }
@@ -198,10 +197,9 @@ export function endpointOf(path: string): string {
 function queryString(params: Record<string, string | undefined>, options: ConsulGetOptions): string {
   const all: [string, string][] = [];
   for (const [name, value] of Object.entries(params)) if (value !== undefined) all.push([name, value]);
-  if (options.index !== undefined) all.push(['index', String(options.index)]);
-  else if (options.hash !== undefined) all.push(['hash', options.hash]);
-  if ((options.index !== undefined || options.hash !== undefined) && options.waitMs !== undefined) {
-    all.push(['wait', formatWait(options.waitMs)]);
+  if (options.index !== undefined) {
+    all.push(['index', String(options.index)]);
+    if (options.waitMs !== undefined) all.push(['wait', formatWait(options.waitMs)]);
   }
   if (options.stale) all.push(['stale', '']);
   if (all.length === 0) return '';

@@ -34,11 +34,6 @@ export interface ConsulRequestInfo {
 export interface ConsulGetOptions {
   /** Blocking index from the last answer; absent for a fresh, non-blocking read. */
   index?: number;
-  /**
-   * Content hash from the last answer (X-Consul-ContentHash), for the agent endpoints that block
-   * on a hash instead of an index (such as /v1/agent/services). Ignored when `index` is given.
-   */
-  hash?: string;
   /** Longest time Consul may hold the request (sent as `wait`). */
   waitMs?: number;
   /** Allow any server to answer (`stale`); otherwise the leader answers (consistent-ish default). */
@@ -53,8 +48,6 @@ export interface ConsulResponse {
   knownLeader: boolean;
   /** X-Consul-LastContact in milliseconds: how stale a stale read may be. */
   lastContactMs: number;
-  /** X-Consul-ContentHash, sent by the agent endpoints that block on a hash. */
-  contentHash: string | undefined;
   /** Decoded JSON body; undefined on 404 and for an empty answer to a PUT. */
   body: unknown;
 }

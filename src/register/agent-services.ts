@@ -52,8 +52,7 @@ export class AgentServices {
     this.#options = options;
   }
 
-  /** The owned services and the agent's content hash of its services (to block on). */
-  async owned(): Promise<{ services: Map<string, OwnedService>; hash: string | undefined }> {
+  async owned(): Promise<Map<string, OwnedService>> {
     const [servicesAnswer, checksAnswer] = await Promise.all([
       this.#consul.get('/v1/agent/services', {}),
       this.#consul.get('/v1/agent/checks', {}),
@@ -72,13 +71,23 @@ export class AgentServices {
       if (check.CheckID.startsWith(maintenanceCheckPrefix)) owner.maintenance = true;
       else owner.checks.set(check.CheckID, check.Status ?? '');
     }
-    return { services, hash: servicesAnswer.contentHash };
+    return services;
   }
 
-  /** Blocks until the agent's services differ from `hash` (or `waitMs` passed); the new hash. */
-  async changed(hash: string, waitMs: number, signal: AbortSignal): Promise<string | undefined> {
-    const answer = await this.#consul.get('/v1/agent/services', {}, { hash, waitMs, signal });
-    return answer.contentHash;
+  /** The agent's node name: its services are that node's in the catalog. */
+  async nodeName(): Promise<string> {
+    const self = (await this.#consul.get('/v1/agent/self', {})).body as { Config?: { NodeName?: string } } | undefined;
+    const name = self?.Config?.NodeName;
+    if (typeof name !== 'string' || name === '') throw new Error('GET /v1/agent/self: no Config.NodeName in the answer');
+    return name;
+  }
+
+  /**
+   * The index of the node's catalog entry; with `index`, a blocking query that answers once it
+   * changed (or `waitMs` passed). Consul 1.8's agent endpoints cannot block: the catalog can.
+   */
+  async nodeIndex(node: string, options: { index?: number; waitMs?: number; signal?: AbortSignal } = {}): Promise<number | undefined> {
+    return (await this.#consul.get(`/v1/catalog/node/${encodeURIComponent(node)}`, {}, options)).index;
   }
 
   async register(registration: ServiceRegistration): Promise<void> {

@@ -19,6 +19,8 @@ export class ContainerTable {
   readonly #entries = new Map<string, Entry>();
   readonly #warned = new Map<string, Set<string>>();
   readonly #onChange: () => void;
+  /** Nothing is known before the first listing: an empty table then is not "nothing runs". */
+  #listed = false;
 
   constructor(mapping: MappingOptions, logger: Logger, onChange: () => void) {
     this.#mapping = mapping;
@@ -31,6 +33,7 @@ export class ContainerTable {
     const ids = new Set(containers.map((container) => container.Id));
     for (const id of [...this.#entries.keys()]) if (!ids.has(id)) this.#forget(id);
     for (const container of containers) this.#put(container, this.#entries.get(container.Id)?.eventAt);
+    this.#listed = true;
     this.#onChange();
   }
 
@@ -58,8 +61,12 @@ export class ContainerTable {
     return this.#entries.has(id);
   }
 
-  /** By service ID; when two containers claim one ID, the first keeps it (and a warning says so). */
-  desired(): Map<string, DesiredService> {
+  /**
+   * By service ID; when two containers claim one ID, the first keeps it (and a warning says so).
+   * Undefined until the engine has been listed once.
+   */
+  desired(): Map<string, DesiredService> | undefined {
+    if (!this.#listed) return undefined;
     const services = new Map<string, DesiredService>();
     for (const [id, entry] of this.#entries) {
       for (const service of entry.services) {

@@ -1,8 +1,8 @@
 // Keeps the agent holding exactly the desired services. Level-triggered: every round reads what
 // the agent holds, plans the difference and applies it, so a missed change, an agent that
 // restarted empty, or a Consul outage all end the same way: the next round fixes it. A round
-// runs when the desired services change, when the agent's services change (a blocking query on
-// its content hash; a failed one means the agent may have restarted), and every -resync.
+// runs when the desired services change, when the agent's node changes in the catalog (a
+// blocking query; one that fails means the agent may have restarted), and after a failure.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Backoff } from '../consul/backoff.ts';
 import { ConsulError } from '../consul/client.ts';
@@ -24,7 +24,8 @@ export interface ReconcilerEvents {
 
 export interface ReconcilerOptions {
   agent: AgentServices;
-  desired: () => ReadonlyMap<string, DesiredService>;
+  /** Undefined while unknown (before the engine was listed): no round runs then. */
+  desired: () => ReadonlyMap<string, DesiredService> | undefined;
   logger: Logger;
   events: ReconcilerEvents;
   /** How long each blocking query on the agent's services waits. */
@@ -84,8 +85,10 @@ export class Reconciler {
 
   async #round(): Promise<void> {
     const { agent, logger, events } = this.#options;
-    const { services: actual } = await agent.owned();
     const desired = this.#options.desired();
+    // A restarted register must not remove what it owns before it knows what runs.
+    if (desired === undefined) return;
+    const actual = await agent.owned();
     const refreshHealth = Date.now() - this.#healthRefreshedAt > healthRefreshMs;
     const operations = plan(desired, actual, { refreshHealth }).filter((operation) => !this.#isRefused(operation));
     // Registrations go before the state changes that need them, removals last.
@@ -153,24 +156,29 @@ export class Reconciler {
     return false;
   }
 
-  /** Follows the agent's services; wakes a round whenever they change or the agent comes back. */
+  /** Follows the agent's node in the catalog; wakes a round when it changed or the agent came back. */
   async #watchAgent(signal: AbortSignal): Promise<void> {
+    const { agent } = this.#options;
     const backoff = this.#backoff();
-    let hash: string | undefined;
+    let node: string | undefined;
+    let index: number | undefined;
     while (!signal.aborted) {
       try {
-        const next = hash === undefined
-          ? (await this.#options.agent.owned()).hash
-          : await this.#options.agent.changed(hash, this.#options.agentWaitMs ?? 60_000, signal);
-        if (next !== hash) this.wake();
-        // An agent that sends no hash cannot be blocked on: a round per wait is the fallback.
+        node ??= await agent.nodeName();
+        const next = index === undefined
+          ? await agent.nodeIndex(node)
+          : await agent.nodeIndex(node, { index, waitMs: this.#options.agentWaitMs ?? 60_000, signal });
+        if (next !== index) this.wake();
+        // Without an index (not a catalog answer) there is nothing to block on: look again later.
         if (next === undefined) await sleep(this.#options.agentWaitMs ?? 60_000, undefined, { signal }).catch(() => {});
-        hash = next;
+        index = next;
         backoff.reset();
       } catch {
         if (signal.aborted) return;
-        // The round reports the failure; here it only means: look again once the agent answers.
-        hash = undefined;
+        // The round reports the failure; here it only means: look again once the agent answers
+        // (maybe another agent, or one restarted empty with its index reset).
+        node = undefined;
+        index = undefined;
         await sleep(backoff.next(), undefined, { signal }).catch(() => {});
       }
     }
