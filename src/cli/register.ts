@@ -9,6 +9,7 @@ import { parseDuration } from '../config/duration.ts';
 import { parseConsulAddress } from '../consul/address.ts';
 import { parseStatusAddress, type StatusAddress } from '../status/status-address.ts';
 import { defaultDockerHost, parseDockerHost } from '../register/docker-host.ts';
+import { existsSync } from 'node:fs';
 import { runRegister } from '../register/run-register.ts';
 import { resolveSettings } from './settings-from-flags.ts';
 import { UsageError } from './usage-error.ts';
@@ -44,7 +45,7 @@ export function registerCommand(setStatus: (code: number) => void): CommandModul
     builder: (yargs: Argv) =>
       yargs
         .positional('registry', { type: 'string', describe: 'consul://HOST:PORT (consul-tls:// for https) [env CONSUL_HTTP_ADDR]', defaultDescription: 'consul://127.0.0.1:8500' })
-        .option('docker-host', { type: 'string', describe: 'Docker Engine API: unix:///path/docker.sock or tcp://host:port [env DOCKER_HOST]', defaultDescription: defaultDockerHost })
+        .option('docker-host', { type: 'string', describe: 'Docker Engine API: unix:///path/docker.sock or tcp://host:port [env DOCKER_HOST]', defaultDescription: `${defaultDockerHost}, else unix:///tmp/docker.sock` })
         .option('internal', { type: 'boolean', default: false, describe: 'register the container address and exposed ports instead of the published ones' })
         .option('ip', { type: 'string', describe: 'the address to register every service at' })
         .option('tags', { type: 'string', describe: 'comma-separated tags added to every service' })
@@ -69,7 +70,7 @@ export function registerCommand(setStatus: (code: number) => void): CommandModul
       const settings = await resolveSettings({ consulAddr: address === undefined ? undefined : [address], tokenFile: argv.tokenFile, caFile: argv.caFile, insecureSkipVerify: argv.insecureSkipVerify, logLevel: argv.logLevel, logFormat: argv.logFormat, statusAddr: argv.statusAddr });
       let docker;
       try {
-        docker = parseDockerHost(argv.dockerHost ?? (env.DOCKER_HOST || defaultDockerHost));
+        docker = parseDockerHost(argv.dockerHost ?? (env.DOCKER_HOST || localSocket()));
       } catch (error) {
         throw new UsageError(`${argv.dockerHost !== undefined ? '-docker-host' : 'DOCKER_HOST'}: ${(error as Error).message}`);
       }
@@ -100,6 +101,11 @@ export function registerCommand(setStatus: (code: number) => void): CommandModul
       setStatus(await runRegister(options));
     },
   };
+}
+
+/** Docker's own socket, or where Registrator's users mount it into the container (/tmp/docker.sock). */
+function localSocket(): string {
+  return !existsSync('/var/run/docker.sock') && existsSync('/tmp/docker.sock') ? 'unix:///tmp/docker.sock' : defaultDockerHost;
 }
 
 /** "consul://host:port" → "host:port"; "consul-tls://host:port" → "https://host:port". */

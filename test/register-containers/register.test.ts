@@ -158,6 +158,44 @@ describe('one register, one agent', () => {
     assert.deepEqual(own.map((check) => check.CheckID), [healthCheckId(serviceId)]);
   });
 
+  test('Docker HEALTHCHECK: passing when healthy; unhealthy turns it critical and drcon lb stops sending it traffic', async () => {
+    const lbPort = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'drcon-register-lb-'));
+    chmodSync(dir, 0o711); // Nginx workers (another user when run as root) pass through it
+    const lb = startDrcon(['lb', '-consul-addr', consul.address, '-service', 'checked', '-listen', `127.0.0.1:${lbPort}`, '-dir', join(dir, 'lb'), '-status-addr', 'off']);
+    try {
+      const [pa, pb] = await freePorts(2);
+      const [a, b] = [containerName('healthy'), containerName('sick')];
+      const aId = await backends.run({ name: a, publish: [{ container: 80, host: pa! }], env: { SERVICE_NAME: 'checked', NAME: 'a' } });
+      const bId = await backends.run({ name: b, publish: [{ container: 80, host: pb! }], env: { SERVICE_NAME: 'checked', NAME: 'b' } });
+      // Critical while Docker says "starting": no traffic before the first check passed.
+      assert.equal((await waitForCheck(consul, healthCheckId(`${host}:${a}:80`), 'critical')).Type, 'ttl');
+      // No systemd here to time the checks: the test runs them, again and again as the engine would.
+      for (const [id, name] of [[aId, a], [bId, b]] as const) {
+        await waitFor(`${name} passing`, async () => {
+          await podman('healthcheck', 'run', id).catch(() => {});
+          return (await checks(consul))[healthCheckId(`${host}:${name}:80`)]?.Status === 'passing';
+        }, { timeoutMs: 30_000, intervalMs: 500 });
+      }
+      const answers = async (count: number) => {
+        const seen: string[] = [];
+        for (let i = 0; i < count; i++) seen.push(await fetch(`http://127.0.0.1:${lbPort}/`).then((r) => r.text()).then((t) => t.trim(), () => 'failed'));
+        return seen;
+      };
+      await waitFor('both backends served', async () => new Set(await answers(10)).size === 2, { timeoutMs: 30_000 });
+      await podman('exec', bId, 'touch', '/tmp/unhealthy');
+      // Unhealthy after three failures in a row (the default retries), each exiting 1.
+      for (let i = 0; i < 3; i++) await podman('healthcheck', 'run', bId).catch(() => {});
+      await waitForCheck(consul, healthCheckId(`${host}:${b}:80`), 'critical');
+      await waitFor('only a served', async () => (await answers(10)).every((answer) => answer === 'a'), { timeoutMs: 30_000 });
+      assert.deepEqual(new Set(await answers(20)), new Set(['a']));
+      await register.waitForOutput(new RegExp(`!checked 127\\.0\\.0\\.1:${pb} \\(container ${bId.slice(0, 12)}, ${b}\\) critical \\(Docker health: unhealthy\\)`));
+    } finally {
+      await lb.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('the Consul dev agent restarted (every registration lost): registered again', async () => {
     const name = containerName('survivor');
     await backends.run({ name, publish: [{ container: 80, host: await freePort() }], env: { SERVICE_NAME: 'survivor' } });
