@@ -6,17 +6,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withConsulFlags, withStatusFlag } from './common-flags.ts';
 import { resolveSettings, type CommonArgs } from './settings-from-flags.ts';
-import { runTemplates } from './run-templates.ts';
+import { runTemplates } from '../engine/run-templates.ts';
 import { UsageError } from './usage-error.ts';
-import { createLogger } from '../log/logger.ts';
-import { ChildSupervisor } from '../child/supervisor.ts';
-import { ChildLifecycle } from '../child/child-lifecycle.ts';
+import { loggerFor } from '../engine/settings-logger.ts';
+import { ChildSupervisor } from '../process/supervisor.ts';
+import { ChildLifecycle } from '../process/child-lifecycle.ts';
 import { prepareNginxDir, nginxArgs } from '../lb/layout.ts';
 import { parseListen } from '../lb/listen.ts';
 import { openNginxStdout } from '../lb/nginx-stdout.ts';
 import { nginxCheckAction, nginxReloadAction } from '../lb/nginx-actions.ts';
 import { settingsForLog } from '../status/settings-log.ts';
-import type { StatusAddress } from '../status/status-address.ts';
+import { formatStatusAddress } from '../config/status-address.ts';
+import { defaults } from '../config/defaults.ts';
 
 interface LbArgs extends CommonArgs {
   service?: string;
@@ -28,17 +29,15 @@ interface LbArgs extends CommonArgs {
 const shippedTemplate = fileURLToPath(new URL('../../templates/app.conf.hbs', import.meta.url));
 /** How long Nginx waits for the first complete render before it starts with the 503 placeholder. */
 const firstRenderGraceMs = 5_000;
-/** Loopback only: the image's HEALTHCHECK asks here; scraping from outside needs -status-addr 0.0.0.0:9600. */
-const defaultStatusAddress: StatusAddress = { host: '127.0.0.1', port: 9600 };
 
 export function lbCommand(setStatus: (code: number) => void): CommandModule<object, LbArgs> {
   return {
     command: 'lb',
     describe: 'the DR CoN load balancer: Nginx balancing across the passing instances of services in Consul',
     builder: (yargs: Argv) =>
-      withStatusFlag(withConsulFlags(yargs), '127.0.0.1:9600')
+      withStatusFlag(withConsulFlags(yargs), formatStatusAddress(defaults.lbStatusAddress))
         .option('service', { type: 'string', describe: 'service name, or a comma-separated list; unset: route urlprefix-/path tags [env SERVICE]' })
-        .option('listen', { type: 'string', describe: 'port or host:port Nginx listens on [env LISTEN]', defaultDescription: '80' })
+        .option('listen', { type: 'string', describe: 'port or host:port Nginx listens on [env LISTEN]', defaultDescription: defaults.listen })
         .option('dir', { type: 'string', describe: 'directory for nginx.conf, conf.d/app.conf, pid and temp files [env NGINX_DIR]', defaultDescription: join(tmpdir(), 'drcon-nginx') })
         .option('template', { type: 'string', describe: 'replacement for the shipped Nginx template [env TEMPLATE]' })
         .option('config', { type: 'string', array: true, describe: 'consul-template config file(s), HCL or JSON, for Consul settings; several merge in order, flags win' }) as unknown as Argv<LbArgs>,
@@ -52,7 +51,7 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
       if (settings.templates.length > 0) throw new UsageError('-config: drcon lb renders its own template; remove the "template" blocks (-template replaces the shipped one)');
       if (settings.exec !== undefined) throw new UsageError('-config: drcon lb supervises Nginx; remove the "exec" block');
       if (settings.once) throw new UsageError('-config: drcon lb runs until it is stopped; remove "once"');
-      const listenText = argv.listen ?? env.LISTEN ?? '80';
+      const listenText = argv.listen ?? env.LISTEN ?? defaults.listen;
       let listen: string;
       try {
         listen = parseListen(listenText);
@@ -61,8 +60,8 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
       }
       const services = (argv.service ?? env.SERVICE ?? '').split(',').map((name) => name.trim()).filter(Boolean);
       const dir = argv.dir ?? env.NGINX_DIR ?? join(tmpdir(), 'drcon-nginx');
-      const logger = createLogger({ level: settings.logLevel, format: settings.logFormat, secrets: settings.token ? [settings.token] : [] });
-      const status = settings.statusAddress ?? defaultStatusAddress;
+      const logger = loggerFor(settings);
+      const status = settings.statusAddress ?? defaults.lbStatusAddress;
       logger.info('settings', settingsForLog(settings, status, { services: services.length > 0 ? services.join(',') : 'routes from urlprefix- tags', listen, dir, template }));
 
       const layout = await prepareNginxDir(dir, { listen });
@@ -84,14 +83,9 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
       try {
         setStatus(
           await runTemplates({
-            consul: { addresses: settings.consulAddresses, token: settings.token, caFile: settings.caFile, insecureSkipVerify: settings.insecureSkipVerify },
+            settings,
             jobs: [{ source: template, destination: layout.appConfig, check: nginxCheckAction(layout, logger, settings.commandTimeoutMs), command: nginxReloadAction(nginx) }],
             logger,
-            blockingWaitMs: settings.blockingWaitMs,
-            maxStaleMs: settings.maxStaleMs,
-            maxBlockingQueries: settings.maxBlockingQueries,
-            minIntervalMs: settings.minIntervalMs,
-            wait: settings.wait,
             context: { listen, services },
             // Only an address the user chose must be free; the default one is best effort.
             status: status === 'off' ? undefined : { address: status, required: settings.statusAddress !== undefined, nginx: true },

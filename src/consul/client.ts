@@ -3,7 +3,7 @@
 // agent addresses.
 import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
-import { parseConsulAddress } from './address.ts';
+import { parseConsulAddress } from '../config/consul-address.ts';
 import type { ConsulClientOptions, ConsulGetOptions, ConsulRequestInfo, ConsulResponse } from './types.ts';
 
 const defaultRequestTimeoutMs = 10_000;
@@ -51,12 +51,13 @@ export class ConsulClient {
     }
     // Every blocking query holds its connection for up to the whole wait, so the pool must open
     // a new connection for each concurrent request and never queue one behind another on the
-    // same socket (pipelining 1 = one request at a time per connection). Without a limit, undici
-    // also opens a spare connection each time the pool is saturated, so only a limit bounds the
-    // count (requests beyond it wait for a free connection).
-    const connections = options.maxConnections ?? null;
+    // same socket (pipelining 1 = one request at a time per connection). The pool has no limit of
+    // its own: the watcher bounds the requests in flight (its budget of blocking queries plus its
+    // fetch limit), and a pool limit below that would queue requests behind blocking queries.
+    // HTTP/1.1 only: over HTTP/2 (which an https agent offers) queries would share connections as
+    // streams, and the connection count that budget is reckoned in would no longer hold.
     this.#pools = this.#origins.map(
-      (origin) => new Pool(origin, { connections, pipelining: 1, connect: { ca, rejectUnauthorized } }),
+      (origin) => new Pool(origin, { connections: null, pipelining: 1, allowH2: false, connect: { ca, rejectUnauthorized } }),
     );
   }
 

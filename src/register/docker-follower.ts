@@ -3,7 +3,7 @@
 // stream was down are simply not needed), then applies each event to the one container it names.
 // Events of one container are handled in order; different containers in parallel.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Backoff } from '../consul/backoff.ts';
+import { Backoff } from '../watch/backoff.ts';
 import type { Logger } from '../log/logger.ts';
 import { ConcurrencyLimit } from '../watch/concurrency-limit.ts';
 import type { DockerClient } from './docker-client.ts';

@@ -4,7 +4,7 @@
 // runs when the desired services change, when the agent's node changes in the catalog (a
 // blocking query; one that fails means the agent may have restarted), and after a failure.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Backoff } from '../consul/backoff.ts';
+import { Backoff } from '../watch/backoff.ts';
 import { ConsulError } from '../consul/client.ts';
 import type { Logger } from '../log/logger.ts';
 import { shortId } from './container-ref.ts';

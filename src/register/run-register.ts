@@ -4,7 +4,7 @@ import { ConsulClient } from '../consul/client.ts';
 import type { ConsulClientOptions } from '../consul/types.ts';
 import type { Logger } from '../log/logger.ts';
 import { startStatusServer, type StatusServer } from '../status/status-server.ts';
-import { formatStatusAddress, type StatusAddress } from '../status/status-address.ts';
+import { formatStatusAddress, type StatusAddress } from '../config/status-address.ts';
 import { AgentServices } from './agent-services.ts';
 import { ContainerTable } from './container-table.ts';
 import { DockerClient } from './docker-client.ts';

@@ -2,7 +2,7 @@
 // Anything else is 404. Plain node:http: two read-only routes need no framework.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { formatStatusAddress, type StatusAddress } from './status-address.ts';
+import { formatStatusAddress, type StatusAddress } from '../config/status-address.ts';
 
 /** What GET /health answers, as JSON: 200 when healthy, 503 when not (render's HealthReport, register's own). */
 export interface HealthAnswer {

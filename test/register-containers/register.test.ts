@@ -7,11 +7,11 @@ import { hostname } from 'node:os';
 import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startConsul, type ConsulAgent } from '../support/consul.ts';
-import { startDrcon, type RunningDrcon } from '../support/drcon.ts';
-import { freePort, freePorts } from '../support/ports.ts';
-import { waitFor } from '../support/wait.ts';
-import { Backends, podman, prepareBackendImage, startPodmanApi, type PodmanApi } from '../support/podman.ts';
+import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
+import { startDrcon, type RunningDrcon } from '../../harness/drcon.ts';
+import { freePort, freePorts } from '../../harness/ports.ts';
+import { waitFor } from '../../harness/wait.ts';
+import { Backends, podman, prepareBackendImage, startPodmanApi, type PodmanApi } from '../../harness/podman.ts';
 
 interface AgentService {
   ID: string;
