@@ -53,7 +53,7 @@ export function registerCommand(setStatus: (code: number) => void): CommandModul
         .option('useIpFromLabel', { type: 'string', describe: 'take the service address from this container label when it has it' })
         .option('resync', { type: 'string', defaultDescription: '0 (never)', describe: 'list every container again this often (seconds, or a duration), besides the events' })
         .option('cleanup', { type: 'boolean', default: false, describe: 'also remove services Registrator left for this host (IDs host:container:port without an owner mark)' })
-        .option('deregister', { type: 'string', choices: ['always', 'on-success'], default: 'always', describe: 'on-success: a container that exits with a non-zero status stays registered' })
+        .option('deregister', { type: 'string', choices: ['always', 'on-success'], default: 'always', defaultDescription: 'always', describe: 'on-success: a container that exits with a non-zero status stays registered' })
         .option('retry-attempts', { type: 'string', defaultDescription: '-1 (for ever)', describe: 'at start, how many more times to try an unreachable Consul before exiting 1' })
         .option('retry-interval', { type: 'string', defaultDescription: '2000', describe: 'at start, between those attempts (milliseconds, or a duration)' })
         .option('token-file', { type: 'string', describe: 'file holding the ACL token [env CONSUL_HTTP_TOKEN holds the token itself]' })
