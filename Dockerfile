@@ -1,6 +1,8 @@
-# drcon as the DR CoN load balancer: Nginx run and reconfigured by `drcon lb` from Consul.
+# drcon as the DR CoN load balancer: Nginx run and reconfigured by `drcon lb` from Consul, and
+# as its registrator: `drcon register` puts the host's containers in Consul.
 #   docker build -t drcon .
 #   docker run -e CONSUL=consul:8500 -e SERVICE=simple -p 80:80 drcon
+#   docker run -v /var/run/docker.sock:/tmp/docker.sock -h $HOST_IP drcon register consul://$HOST_IP:8500
 
 # Build: compile the TypeScript, then keep only the runtime dependencies.
 FROM node:24-bookworm-slim AS build
@@ -38,4 +40,6 @@ EXPOSE 80
 # curl, so Node asks.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
   CMD ["node", "-e", "const a = (process.env.STATUS_ADDR || '127.0.0.1:9600').trim(); if (a.toLowerCase() === 'off') process.exit(0); fetch('http://127.0.0.1:' + a.slice(a.lastIndexOf(':') + 1) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["tini", "--", "node", "/app/dist/main.js", "lb"]
+# The command is the role: `lb` unless another drcon command is given.
+ENTRYPOINT ["tini", "--", "node", "/app/dist/main.js"]
+CMD ["lb"]

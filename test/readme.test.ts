@@ -22,6 +22,7 @@ import { ConsulClient } from '../src/consul/client.ts';
 import { Template, type RenderResult } from '../src/template/template.ts';
 import type { DataSource } from '../src/template/render-context.ts';
 import { nginxArgs } from '../src/lb/layout.ts';
+import { RegisterStatus } from '../src/register/register-status.ts';
 import { resolveNginxBinary } from '../src/lb/nginx-binary.ts';
 import { shellCommandLine } from '../src/process/shell-words.ts';
 import { defaultPort as demoDefaultPort } from '../scripts/demo/options.ts';
@@ -620,7 +621,7 @@ async function helpOptions(command: string): Promise<HelpOption[]> {
   return options.map((text) => {
     const flat = text.replace(/\s+/g, ' ');
     return {
-      flag: /--([a-z-]+)/.exec(flat)![1]!,
+      flag: /--([A-Za-z-]+)/.exec(flat)![1]!,
       default: /\[default: ([^\]]*)\]/.exec(flat)?.[1],
       choices: [.../\[choices: ([^\]]*)\]/.exec(flat)?.[1]?.matchAll(/"([^"]*)"/g) ?? []].map((match) => match[1]!),
     };
@@ -637,9 +638,10 @@ function documentedFlags(title: string): { rows: FlagRow[]; named: Set<string> }
   const text = section(title);
   const table = tables(text).find((rows) => rows[0]?.[0] === 'flag');
   assert.ok(table, `## ${title} has a flag table`);
-  const rows = table.slice(1).map((row) => ({ flag: /^-([a-z-]+)/.exec(inlineCodes(row[0]!)[0] ?? '')?.[1] ?? '', row }));
+  // A row that is no flag (register's `consul://HOST:PORT` argument) is not one of --help's options.
+  const rows = table.slice(1).map((row) => ({ flag: /^-([A-Za-z-]+)/.exec(inlineCodes(row[0]!)[0] ?? '')?.[1] ?? '', row })).filter((row) => row.flag !== '');
   const prose = text.split('\n').filter((line) => !line.startsWith('|')).join('\n');
-  const named = new Set([...rows.map((row) => row.flag), ...inlineCodes(prose).flatMap((code) => /^-([a-z][a-z-]*)$/.exec(code)?.[1] ?? [])]);
+  const named = new Set([...rows.map((row) => row.flag), ...inlineCodes(prose).flatMap((code) => /^-([a-z][A-Za-z-]*)$/.exec(code)?.[1] ?? [])]);
   return { rows, named };
 }
 
@@ -650,7 +652,7 @@ function readmeDefault(cell: string, help: string): string {
   return value.replace('$TMPDIR', tmpdir());
 }
 
-for (const [command, title] of [['render', '`drcon render`'], ['lb', '`drcon lb`']] as const) {
+for (const [command, title] of [['render', '`drcon render`'], ['lb', '`drcon lb`'], ['register', '`drcon register`']] as const) {
   test(`drcon ${command}: the README documents exactly the flags of --help, with their defaults and choices`, async () => {
     const options = await helpOptions(command);
     const { rows, named } = documentedFlags(title);
@@ -685,7 +687,8 @@ async function metricsMatchReadme(status: string): Promise<void> {
     return /^drcon_commands_total\{.*kind="command"/m.test(body) && body;
   }, { timeoutMs: 30_000 });
   const types = new Map([...text.matchAll(/^# TYPE (drcon_\w+) (\w+)$/gm)].map((match) => [match[1]!, match[2]!]));
-  const named = readmeMetrics();
+  // drcon register's metrics are served by register, not by render (tested apart, below).
+  const named = new Map([...readmeMetrics()].filter(([name]) => !name.startsWith('drcon_register_')));
   assert.deepEqual([...types.keys()].filter((name) => !named.has(name)), [], 'served but not in the README');
   for (const [name, labels] of named) {
     assert.ok(types.has(name), `${name} in /metrics`);
@@ -696,6 +699,12 @@ async function metricsMatchReadme(status: string): Promise<void> {
     for (const set of labelSets) assert.equal(set, [...labels].sort().join(','), `labels of ${name}`);
   }
 }
+
+test('the drcon_register_ metrics the README names are exactly those drcon register serves', async () => {
+  const served = new Set([...(await new RegisterStatus().metrics()).matchAll(/^# TYPE (drcon_\w+) /gm)].map((match) => match[1]!));
+  const named = [...readmeMetrics().keys()].filter((name) => name.startsWith('drcon_register_'));
+  assert.deepEqual(named.sort(), [...served].sort());
+});
 
 test('every `npm run` script the README names exists; npm run bench --help works', async () => {
   const scripts = [...readme.matchAll(/npm run ([a-z-]+)/g)].map((match) => match[1]!);

@@ -7,6 +7,7 @@ import { UsageError } from './usage-error.ts';
 import { renderCommand } from './render.ts';
 import { lbCommand } from './lb.ts';
 import { convertCommand } from './convert.ts';
+import { registerCommand } from './register.ts';
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -22,6 +23,7 @@ export async function runCli(args: readonly string[]): Promise<number> {
       .command(checked(renderCommand((code) => (status = code))))
       .command(checked(lbCommand((code) => (status = code))))
       .command(checked(convertCommand((code) => (status = code))))
+      .command(checked(registerCommand((code) => (status = code))))
       .demandCommand(1, 'no command given (try: drcon render -template "in.hbs:out.conf:cmd")')
       .version(packageJson.version)
       .strict()

@@ -1,5 +1,6 @@
-// The HTTP client for a Consul agent's API: GET only, JSON answers, blocking-query parameters,
-// the ACL token in a header, TLS, and failover between several agent addresses.
+// The HTTP client for a Consul agent's API: GET with JSON answers and blocking-query parameters,
+// PUT for the agent's own writes, the ACL token in a header, TLS, and failover between several
+// agent addresses.
 import { Pool } from 'undici';
 import { parseConsulAddress } from '../config/consul-address.ts';
 import { tlsConnectOptions } from './tls.ts';
@@ -71,6 +72,27 @@ export class ConsulClient {
     params: Record<string, string | undefined>,
     options: ConsulGetOptions = {},
   ): Promise<ConsulResponse> {
+    return this.#request('GET', path, params, options, undefined);
+  }
+
+  /**
+   * PUT `path` with `body` sent as JSON (none when undefined), as the agent's write endpoints
+   * (service register, deregister, maintenance, check update) take it. Errors as for `get`; a 404
+   * (an unknown service or check) is an error here, not data.
+   */
+  async put(path: string, params: Record<string, string | undefined>, body?: unknown): Promise<ConsulResponse> {
+    const response = await this.#request('PUT', path, params, {}, body === undefined ? undefined : JSON.stringify(body));
+    if (response.status === 404) throw new ConsulError(`PUT ${path}: 404 not found`, 404, endpointOf(path));
+    return response;
+  }
+
+  async #request(
+    method: 'GET' | 'PUT',
+    path: string,
+    params: Record<string, string | undefined>,
+    options: ConsulGetOptions,
+    body: string | undefined,
+  ): Promise<ConsulResponse> {
     if (!path.startsWith('/') || /[?#]/.test(path)) {
       throw new Error(`invalid Consul API path ${JSON.stringify(path)}: expected "/v1/..." without a query`);
     }
@@ -86,9 +108,10 @@ export class ConsulClient {
     let text: string;
     try {
       const response = await this.#pools[slot]!.request({
-        method: 'GET',
+        method,
         path: path + queryString(params, options),
         headers: this.#token === undefined ? {} : { 'x-consul-token': this.#token },
+        body,
         signal,
         // undici's own limits (300 s) would cut a long wait short; the overall timeout rules.
         headersTimeout: timeoutMs,
@@ -103,26 +126,29 @@ export class ConsulClient {
       this.#failOver(slot);
       this.#onRequest?.({ endpoint, status: 'error' });
       const reason = timeout.aborted ? `no answer within ${timeoutMs} ms` : describeConnectFailure(error, origin.startsWith('https:') && !this.#hasClientCertificate);
-      throw new Error(`GET ${path}: cannot reach Consul at ${origin}: ${reason}`, { cause: error });
+      throw new Error(`${method} ${path}: cannot reach Consul at ${origin}: ${reason}`, { cause: error });
     }
     this.#onRequest?.({ endpoint, status });
 
     const failure = (reason: string) =>
-      new ConsulError(`GET ${path}: ${this.#scrub(reason)}`, status, endpoint);
+      new ConsulError(`${method} ${path}: ${this.#scrub(reason)}`, status, endpoint);
     const index = wholeNumber(firstHeader(headers, 'x-consul-index'));
-    let body: unknown;
+    let answer: unknown;
     // Consul's own 404 (a missing KV key) carries an index; one without is a wrong address or a
     // proxy's page, and its body says more than a missing index would.
-    if (status === 404 && index !== undefined) {
-      body = undefined;
+    if (status === 404 && (index !== undefined || method === 'PUT')) {
+      answer = undefined;
     } else if (status === 403) {
       // "Permission denied" (the token may not read this) or "ACL not found" (no such token).
       throw failure(`permission denied by Consul ACLs (403 ${oneLine(text) || 'no error message'}); check the ACL token`);
     } else if (status < 200 || status > 299) {
       throw failure(`${status} ${oneLine(text) || 'no error message'}`);
+    } else if (method === 'PUT' && text.trim() === '') {
+      // The agent's writes answer 200 with an empty body.
+      answer = undefined;
     } else {
       try {
-        body = JSON.parse(text);
+        answer = JSON.parse(text);
       } catch (error) {
         throw failure(`malformed JSON in a ${status} answer: ${describe(error)}`);
       }
@@ -132,7 +158,7 @@ export class ConsulClient {
       index,
       knownLeader: firstHeader(headers, 'x-consul-knownleader') !== 'false',
       lastContactMs: wholeNumber(firstHeader(headers, 'x-consul-lastcontact')) ?? 0,
-      body,
+      body: answer,
     };
   }
 

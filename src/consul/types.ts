@@ -39,6 +39,6 @@ export interface ConsulResponse {
   knownLeader: boolean;
   /** X-Consul-LastContact in milliseconds: how stale a stale read may be. */
   lastContactMs: number;
-  /** Decoded JSON body; undefined on 404. */
+  /** Decoded JSON body; undefined on 404 and for an empty answer to a PUT. */
   body: unknown;
 }

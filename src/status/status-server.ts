@@ -2,11 +2,15 @@
 // Anything else is 404. Plain node:http: two read-only routes need no framework.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { HealthReport } from './health.ts';
 import { formatStatusAddress, type StatusAddress } from '../config/status-address.ts';
 
+/** What GET /health answers, as JSON: 200 when healthy, 503 when not (render's HealthReport, register's own). */
+export interface HealthAnswer {
+  healthy: boolean;
+}
+
 export interface StatusSource {
-  health(): HealthReport;
+  health(): HealthAnswer;
   metrics(): Promise<string>;
   metricsContentType: string;
 }

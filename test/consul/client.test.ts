@@ -37,6 +37,18 @@ describe('ConsulClient against a real agent', () => {
     assert.deepEqual(requests, [{ endpoint: '/v1/catalog/services', status: 200 }]);
   });
 
+  test('put: a JSON body to an agent write; its empty answer is no body; a 404 there is an error', async () => {
+    const written = await client.put('/v1/agent/service/register', {}, { ID: 'put-1', Name: 'put', Port: 1 });
+    assert.deepEqual([written.status, written.body], [200, undefined]);
+    const services = (await client.get('/v1/agent/services', {})).body as Record<string, { Service: string }>;
+    assert.equal(services['put-1']?.Service, 'put');
+    await client.put('/v1/agent/service/maintenance/put-1', { enable: 'true', reason: 'a test' });
+    const checks = (await client.get('/v1/agent/checks', {})).body as Record<string, { Status: string }>;
+    assert.equal(checks['_service_maintenance:put-1']?.Status, 'critical');
+    await client.put('/v1/agent/service/deregister/put-1', {});
+    await assert.rejects(client.put('/v1/agent/service/maintenance/put-1', { enable: 'false' }), (error: Error) => error instanceof ConsulError && error.status === 404 && /^PUT \/v1\/agent\/service\/maintenance\/put-1: 404/.test(error.message));
+  });
+
   test('a missing KV key is data, not an error: 404 with no body', async () => {
     requests.length = 0;
     const response = await client.get('/v1/kv/drcon-test/missing', {}, { stale: true });

@@ -5,6 +5,8 @@
 #   503 naming the service before any instance exists; one instance gets all the traffic; two
 #   share it; a deregistered instance gets none; the image's HEALTHCHECK passes;
 #   `podman stop` ends the container with status 0 (tini -> drcon -> Nginx).
+# Then (host setup) the image's other role: `drcon:test register consul://…` with Podman's Docker
+# API socket mounted at /tmp/docker.sock registers a container started with SERVICE_NAME.
 #
 #   test/container/run.sh test [pod|host|live|both|all]
 #                                                  (default all; both = pod and host; needs root,
@@ -49,6 +51,8 @@ run_id=drcon-ctest-$$
 label="drcon-container-test=$run_id"
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/drcon-ctest.XXXXXX")
 host_consul_pid= host_consul_pids=
+host_consul_pid=
+api_pid=
 passed=0
 failed=0
 
@@ -58,6 +62,8 @@ cleanup() {
   [ -z "$ids" ] || podman rm -f -t 0 $ids >/dev/null 2>&1 || true
   podman pod rm -f "$run_id-pod" >/dev/null 2>&1 || true
   for pid in $host_consul_pids; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  if [ -n "$host_consul_pid" ]; then kill "$host_consul_pid" 2>/dev/null || true; wait "$host_consul_pid" 2>/dev/null || true; fi
+  if [ -n "$api_pid" ]; then kill "$api_pid" 2>/dev/null || true; wait "$api_pid" 2>/dev/null || true; fi
   rm -rf "$scratch"
 }
 trap cleanup EXIT
@@ -258,6 +264,20 @@ host_start() { # [SETUP]: host, or live for UPSTREAMS=live
 }
 
 live_start() { host_start live; }
+# The register role, on the host setup's Consul: the engine is Podman's API on a socket of this run.
+registered() { curl -s -m 2 "$consul_url/v1/agent/services" | grep -q "\"ID\": *\"ctest-reg:$1:80\""; }
+register_role() {
+  local socket=$scratch/docker.sock status_port backend_port
+  free_ports status_port backend_port
+  podman system service --time=0 "unix://$socket" >"$scratch/api.log" 2>&1 &
+  api_pid=$!
+  wait_until "the Docker API socket" test -S "$socket" || return
+  podman run -d --pull=never --no-healthcheck --label "$label" --name "$run_id-register" --network=host -h ctest-reg \
+    -v "$socket:/tmp/docker.sock" -e "STATUS_ADDR=127.0.0.1:$status_port" "$CTR_IMAGE" register "consul://${consul_url#http://}" >/dev/null || return
+  podman run -d --pull=never --no-healthcheck --label "$label" --name "$run_id-registered" -p "127.0.0.1:$backend_port:80" \
+    -e SERVICE_NAME=simple --entrypoint node "$CTR_IMAGE" -e "$backend_script" registered 80 >/dev/null || return
+  wait_until "the container registered" registered "$run_id-registered"
+}
 
 if [ "${CTR_SKIP_BUILD:-}" != 1 ]; then ctr_build; fi
 started=$SECONDS
@@ -268,6 +288,7 @@ for setup in $setups; do
     live) echo "# live: as host, with UPSTREAMS=live" ;;
   esac
   if check "$setup: Consul, two backends and the drcon container start" "${setup}_start"; then scenario "$setup" || true; fi
+  if [ "$setup" = host ]; then check "host: the image as drcon register puts a container with SERVICE_NAME in Consul" register_role || true; fi
 done
 echo "# image $CTR_IMAGE: $(ctr_size); the scenarios took $((SECONDS - started)) s"
 echo "$passed passed, $failed failed"

@@ -10,6 +10,8 @@
 #   test/container/run.sh logs ID | rm ID | size   a container's logs / remove it / the image's size
 #   test/container/run.sh test [pod|host|both]     build, then the container test (container-test.sh):
 #                                                  "N passed, N failed", non-zero exit on a failure
+#   test/container/run.sh backend                  podman set up, base images if missing, the backend
+#                                                  image of drcon register's tests built (drcon-test-backend)
 #
 # Or `source test/container/run.sh` (it sets -euo pipefail) for the ctr_* functions, with podman
 # already pointed at the private store. `run` publishes port 80 (-p 127.0.0.1:PORT:80); with
@@ -127,6 +129,14 @@ ctr_build() {
   ctr_say "built $CTR_IMAGE in $((SECONDS - started))s, $(ctr_size)"
 }
 
+# The backend image of drcon register's tests (test/register-containers/backend).
+CTR_BACKEND_IMAGE=localhost/drcon-test-backend:latest
+ctr_backend() {
+  ctr_setup
+  ctr_base_images
+  podman build -q --pull=never --format docker -t "$CTR_BACKEND_IMAGE" "$CTR_ROOT/test/register-containers/backend" >/dev/null
+}
+
 ctr_size() { podman image inspect --format '{{.Size}}' "$CTR_IMAGE" | awk '{printf "%.0f MB\n", $1 / 1e6}'; }
 
 # In the image: lay out an Nginx directory with drcon's compiled code (main config, mime types,
@@ -169,6 +179,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     rm) ctr_setup && ctr_rm "$@" ;;
     size) ctr_setup && ctr_size ;;
     test) exec bash "$CTR_ROOT/test/container/container-test.sh" "$@" ;;
+    backend) ctr_backend ;;
     *) sed -n '2,/^$/p' "$0" >&2; exit 2 ;;
   esac
 else

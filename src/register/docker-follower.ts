@@ -1,0 +1,141 @@
+// Follows the Docker engine: on start and on every reconnect it lists the running containers
+// and hands the whole list to the table (reconciliation is not optional: events missed while the
+// stream was down are simply not needed), then applies each event to the one container it names.
+// Events of one container are handled in order; different containers in parallel.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Backoff } from '../watch/backoff.ts';
+import type { Logger } from '../log/logger.ts';
+import { ConcurrencyLimit } from '../watch/concurrency-limit.ts';
+import type { DockerClient } from './docker-client.ts';
+import type { ContainerInspect, EngineEvent } from './docker-types.ts';
+import type { ContainerTable } from './container-table.ts';
+
+export type DeregisterMode = 'always' | 'on-success';
+
+export interface DockerFollowerEvents {
+  dockerConnected(): void;
+  dockerFailed(message: string): void;
+}
+
+export interface DockerFollowerOptions {
+  docker: DockerClient;
+  table: ContainerTable;
+  logger: Logger;
+  events: DockerFollowerEvents;
+  /** -deregister on-success: a container that exited with a non-zero status stays registered. */
+  deregister: DeregisterMode;
+  /** -resync: list everything again this often, besides the events (0: never). */
+  resyncMs: number;
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+}
+
+/** Inspections at once while listing: a host with many containers does not flood the engine. */
+const inspectConcurrency = 8;
+/** Signals that stop a container (a `kill` event without one is `docker stop`'s SIGTERM). */
+const stopSignals = new Set(['', '2', '3', '9', '15', 'INT', 'QUIT', 'KILL', 'TERM']);
+
+export class DockerFollower {
+  readonly #options: DockerFollowerOptions;
+  readonly #limit = new ConcurrencyLimit(inspectConcurrency);
+  /** The last task queued for each container. */
+  readonly #queues = new Map<string, Promise<void>>();
+
+  constructor(options: DockerFollowerOptions) {
+    this.#options = options;
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const { docker, logger, events } = this.#options;
+    const backoff = new Backoff({ initialMs: this.#options.retryInitialMs ?? 100, maxMs: this.#options.retryMaxMs ?? 2_000 });
+    let failing = false;
+    while (!signal.aborted) {
+      const connection = new AbortController();
+      const stop = () => connection.abort();
+      signal.addEventListener('abort', stop, { once: true });
+      const resync = this.#options.resyncMs > 0 ? setInterval(() => void this.#relist().catch(() => connection.abort()), this.#options.resyncMs) : undefined;
+      try {
+        // Subscribed before listing: an event during the listing is then applied after it.
+        const stream = await docker.events(connection.signal);
+        await this.#relist();
+        events.dockerConnected();
+        if (failing) logger.info(`Docker engine at ${docker.address} answers again; containers listed again`);
+        failing = false;
+        backoff.reset();
+        for await (const event of stream) this.#handle(event, connection);
+        if (!signal.aborted) throw new Error(`the event stream from ${docker.address} ended`);
+      } catch (error) {
+        if (signal.aborted) break;
+        const message = (error as Error).message;
+        events.dockerFailed(message);
+        if (!failing) logger.warn(`Docker: ${message}; reconnecting`);
+        failing = true;
+        await sleep(backoff.next(), undefined, { signal }).catch(() => {});
+      } finally {
+        clearInterval(resync);
+        signal.removeEventListener('abort', stop);
+        connection.abort();
+      }
+    }
+    await Promise.allSettled(this.#queues.values());
+  }
+
+  async #relist(): Promise<void> {
+    const { docker, table } = this.#options;
+    const ids = await docker.runningContainers();
+    const found = await Promise.all(ids.map((id) => this.#limit.run(() => docker.inspect(id))));
+    table.replaceAll(found.filter((container): container is ContainerInspect => container !== undefined && serves(container)));
+  }
+
+  #handle(event: EngineEvent, connection: AbortController): void {
+    const id = event.Actor?.ID ?? event.id;
+    const action = (event.Action ?? event.status ?? '').split(':')[0]!;
+    if (typeof id !== 'string' || id === '') return;
+    const eventAt = event.timeNano !== undefined ? event.timeNano / 1e6 : event.time !== undefined ? event.time * 1000 : Date.now();
+    const attributes = event.Actor?.Attributes ?? {};
+    const { table, docker, logger } = this.#options;
+    this.#enqueue(id, async () => {
+      switch (action) {
+        case 'start':
+        case 'unpause':
+        case 'health_status': {
+          const container = await docker.inspect(id);
+          if (container !== undefined && serves(container)) table.set(container, eventAt);
+          else table.remove(id);
+          return;
+        }
+        case 'kill':
+          if (stopSignals.has((attributes.signal ?? '').toUpperCase().replace(/^SIG/, ''))) table.drain(id);
+          return;
+        case 'die':
+          if (this.#options.deregister === 'on-success' && (attributes.exitCode ?? '0') !== '0' && table.has(id)) {
+            logger.info(`container ${attributes.name ?? id.slice(0, 12)} exited with status ${attributes.exitCode}: kept registered (-deregister on-success)`);
+            return;
+          }
+          table.remove(id);
+          return;
+        case 'stop':
+        case 'pause':
+        case 'destroy':
+          table.remove(id);
+      }
+    }, connection);
+  }
+
+  #enqueue(id: string, task: () => Promise<void>, connection: AbortController): void {
+    const previous = this.#queues.get(id) ?? Promise.resolve();
+    const next = previous.then(task).catch((error: Error) => {
+      // The engine stopped answering: reconnect, which lists everything again.
+      this.#options.logger.debug('event handling failed', { container: id.slice(0, 12), error: error.message });
+      connection.abort();
+    }).finally(() => {
+      if (this.#queues.get(id) === next) this.#queues.delete(id);
+    });
+    this.#queues.set(id, next);
+  }
+}
+
+/** Running and not paused: it can answer requests. */
+function serves(container: ContainerInspect): boolean {
+  return container.State?.Running === true && container.State.Paused !== true;
+}

@@ -1,0 +1,223 @@
+// Keeps the agent holding exactly the desired services. Level-triggered: every round reads what
+// the agent holds, plans the difference and applies it, so a missed change, an agent that
+// restarted empty, or a Consul outage all end the same way: the next round fixes it. A round
+// runs when the desired services change, when the agent's node changes in the catalog (a
+// blocking query; one that fails means the agent may have restarted), and after a failure.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Backoff } from '../watch/backoff.ts';
+import { ConsulError } from '../consul/client.ts';
+import type { Logger } from '../log/logger.ts';
+import { shortId } from './container-ref.ts';
+import type { AgentServices, OwnedService } from './agent-services.ts';
+import { plan, type DesiredService, type Operation } from './plan.ts';
+import { registrationDigest } from './owner-meta.ts';
+import { ConcurrencyLimit } from '../watch/concurrency-limit.ts';
+
+export interface ReconcilerEvents {
+  consulAnswered(): void;
+  consulFailed(message: string): void;
+  /** After each round that reached the agent: how many owned services it holds now. */
+  registered(count: number): void;
+  /** A desired service is in Consul, this long after the engine event behind it. */
+  lag(ms: number): void;
+}
+
+export interface ReconcilerOptions {
+  agent: AgentServices;
+  /** Undefined while unknown (before the engine was listed): no round runs then. */
+  desired: () => ReadonlyMap<string, DesiredService> | undefined;
+  logger: Logger;
+  events: ReconcilerEvents;
+  /** How long each blocking query on the agent's services waits. */
+  agentWaitMs?: number;
+  /** First and longest delay between retries while Consul fails. */
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+}
+
+/** Writes to the agent at once: a burst of containers registers in parallel, within bounds. */
+const writeConcurrency = 8;
+/** Docker health checks are TTL checks (see service-mapping.ts): pushed again once a day. */
+const healthRefreshMs = 24 * 3600_000;
+
+export class Reconciler {
+  readonly #options: ReconcilerOptions;
+  readonly #limit = new ConcurrencyLimit(writeConcurrency);
+  #dirty = true;
+  #wakeUp: (() => void) | undefined;
+  #healthRefreshedAt = Date.now();
+  /** Registrations the agent refused, by service ID → digest: not sent again until they change. */
+  readonly #refused = new Map<string, string>();
+  #consulDown = false;
+
+  constructor(options: ReconcilerOptions) {
+    this.#options = options;
+  }
+
+  /** Something may differ: run a round soon. */
+  wake(): void {
+    this.#dirty = true;
+    this.#wakeUp?.();
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    await Promise.all([this.#reconcileLoop(signal), this.#watchAgent(signal)]);
+  }
+
+  async #reconcileLoop(signal: AbortSignal): Promise<void> {
+    const backoff = this.#backoff();
+    while (!signal.aborted) {
+      if (!this.#dirty) await this.#nextWake(signal);
+      if (signal.aborted) return;
+      this.#dirty = false;
+      try {
+        await this.#round();
+        this.#consulUp();
+        backoff.reset();
+      } catch (error) {
+        if (signal.aborted) return;
+        this.#consulFailed(error as Error);
+        this.#dirty = true;
+        await sleep(backoff.next(), undefined, { signal }).catch(() => {});
+      }
+    }
+  }
+
+  async #round(): Promise<void> {
+    const { agent, logger, events } = this.#options;
+    const desired = this.#options.desired();
+    // A restarted register must not remove what it owns before it knows what runs.
+    if (desired === undefined) return;
+    const actual = await agent.owned();
+    const refreshHealth = Date.now() - this.#healthRefreshedAt > healthRefreshMs;
+    const operations = plan(desired, actual, { refreshHealth }).filter((operation) => !this.#isRefused(operation));
+    // Registrations go before the state changes that need them, removals last.
+    const phases = [operations.filter((op) => op.kind === 'register'), operations.filter((op) => op.kind !== 'register')];
+    for (const phase of phases) {
+      const results = await Promise.allSettled(phase.map((operation) => this.#limit.run(() => this.#apply(operation))));
+      const failure = results.find((result) => result.status === 'rejected');
+      // No answer from the agent: the round is retried whole once it answers.
+      if (failure) throw failure.reason;
+    }
+    if (refreshHealth) this.#healthRefreshedAt = Date.now();
+    const held = new Set(actual.keys());
+    for (const operation of operations) {
+      if (operation.kind === 'register') held.add(operation.service.registration.ID);
+      if (operation.kind === 'deregister') held.delete(operation.actual.id);
+    }
+    events.registered(held.size);
+    if (operations.length > 0) logger.debug('reconciled', { changes: operations.length, services: held.size });
+  }
+
+  async #apply(operation: Operation): Promise<void> {
+    const { agent, logger, events } = this.#options;
+    try {
+      switch (operation.kind) {
+        case 'register': {
+          const { registration, eventAt } = operation.service;
+          await agent.register(registration);
+          if (eventAt !== undefined) events.lag(Date.now() - eventAt);
+          logger.info(`${operation.replaces ? '~' : '+'}${describeDesired(operation.service)}`);
+          return;
+        }
+        case 'deregister':
+          await agent.deregister(operation.actual.id);
+          logger.info(`-${describeOwned(operation.actual)}`);
+          return;
+        case 'maintenance':
+          await agent.maintenance(operation.service.registration.ID, operation.enable, 'drcon register: the container is stopping');
+          logger.info(`${operation.enable ? '!' : '='}${describeDesired(operation.service)}${operation.enable ? ' draining: its container is stopping' : ' back in service'}`);
+          return;
+        case 'health': {
+          const health = operation.service.health!;
+          await agent.updateCheck(health.checkId, health.status, `Docker health: ${health.output}`);
+          logger.info(`${health.status === 'passing' ? '=' : '!'}${describeDesired(operation.service)} ${health.status} (Docker health: ${health.output})`);
+          return;
+        }
+      }
+    } catch (error) {
+      // The agent answered and refused (a check it does not accept, say): one warning, not a retry loop.
+      if (error instanceof ConsulError && error.status >= 400 && error.status < 500 && operation.kind === 'register') {
+        const { registration, container } = operation.service;
+        this.#refused.set(registration.ID, registrationDigest(registration));
+        logger.warn(`container ${container.name} (${shortId(container.id)}): Consul refused service ${registration.ID}: ${error.message}`);
+        return;
+      }
+      throw error;
+    }
+  }
+
+  #isRefused(operation: Operation): boolean {
+    if (operation.kind !== 'register') return false;
+    const refused = this.#refused.get(operation.service.registration.ID);
+    if (refused === undefined) return false;
+    if (refused === registrationDigest(operation.service.registration)) return true;
+    this.#refused.delete(operation.service.registration.ID);
+    return false;
+  }
+
+  /** Follows the agent's node in the catalog; wakes a round when it changed or the agent came back. */
+  async #watchAgent(signal: AbortSignal): Promise<void> {
+    const { agent } = this.#options;
+    const backoff = this.#backoff();
+    let node: string | undefined;
+    let index: number | undefined;
+    while (!signal.aborted) {
+      try {
+        node ??= await agent.nodeName();
+        const next = index === undefined
+          ? await agent.nodeIndex(node)
+          : await agent.nodeIndex(node, { index, waitMs: this.#options.agentWaitMs ?? 60_000, signal });
+        if (next !== index) this.wake();
+        // Without an index (not a catalog answer) there is nothing to block on: look again later.
+        if (next === undefined) await sleep(this.#options.agentWaitMs ?? 60_000, undefined, { signal }).catch(() => {});
+        index = next;
+        backoff.reset();
+      } catch {
+        if (signal.aborted) return;
+        // The round reports the failure; here it only means: look again once the agent answers
+        // (maybe another agent, or one restarted empty with its index reset).
+        node = undefined;
+        index = undefined;
+        await sleep(backoff.next(), undefined, { signal }).catch(() => {});
+      }
+    }
+  }
+
+  #nextWake(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.#wakeUp = undefined;
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.#wakeUp = done;
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  #backoff(): Backoff {
+    return new Backoff({ initialMs: this.#options.retryInitialMs ?? 100, maxMs: this.#options.retryMaxMs ?? 2_000 });
+  }
+
+  #consulUp(): void {
+    this.#options.events.consulAnswered();
+    if (this.#consulDown) this.#options.logger.info('Consul answers again; registrations are in step');
+    this.#consulDown = false;
+  }
+
+  #consulFailed(error: Error): void {
+    this.#options.events.consulFailed(error.message);
+    if (!this.#consulDown) this.#options.logger.warn(`Consul: ${error.message}; following Docker and retrying`);
+    this.#consulDown = true;
+  }
+}
+
+function describeDesired(service: DesiredService): string {
+  const { registration: r, container } = service;
+  return `${r.Name} ${r.Address}:${r.Port} (container ${shortId(container.id)}, ${container.name})`;
+}
+
+function describeOwned(service: OwnedService): string {
+  return `${service.name} ${service.address}:${service.port} (service ${service.id})`;
+}
