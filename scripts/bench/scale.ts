@@ -1,5 +1,5 @@
-// S. `--scale`: one template over the whole catalog (an edge balancer's upstreams), with 100,
-// 1,000 and 3,000 services of ten instances each in a real Consul server (a single persistent
+// S. `--scale`: one template over the whole catalog (an edge balancer's upstreams), with 25, 100,
+// 300, 1,000 and 3,000 services of ten instances each in a real Consul server (a single persistent
 // server, not -dev: -dev pretty-prints every answer), drcon as its own process. Per size: time to
 // the first (complete) file, peak connections to the agent, requests a minute at idle, the
 // latency of single changes (register→file, deregister→file, critical→file, passing→file), RSS
@@ -22,12 +22,12 @@ import { startCountingProxy, type CountingProxy } from './scale-proxy.ts';
 import { sampleConnections } from './scale-sockets.ts';
 import { waitFor } from '../../test/support/wait.ts';
 
-const sizes = [100, 1_000, 3_000];
+const sizes = [25, 100, 300, 1_000, 3_000];
 const filteredAt = 1_000;
 const kvKeys = 10_000;
 /**
  * Long enough for every blocking query to come back at least once (Consul holds one 60 s plus up
- * to 1/16 of that) — for the three sizes; the filter and KV runs only check CPU over a short one.
+ * to 1/16 of that) — for each size; the filter and KV runs only check CPU over a short one.
  */
 const idleSeconds = 65;
 const shortIdleSeconds = 10;
@@ -47,7 +47,7 @@ const catalogTemplate = (serviceCall: string) =>
 
 export const scaleBench: BenchMode = {
   flag: 'scale',
-  describe: 'S. scale: a template over 100/1,000/3,000 services × 10 instances; connections, idle requests, change latency',
+  describe: 'S. scale: a template over 25/100/300/1,000/3,000 services × 10 instances; connections, idle requests, change latency',
   byDefault: false,
   run: (context) => withCleanups((cleanups) => measure(context, cleanups)),
 };

@@ -1,21 +1,14 @@
 // `drcon lb`: the DR CoN load balancer. Renders the Nginx config from Consul, runs Nginx as its
 // child, checks every new config with `nginx -t` before reloading, and exits with Nginx's status.
+// What runs it is imported by the handler: `drcon --version`, `--help` and other commands skip it.
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withConsulFlags, withStatusFlag } from './common-flags.ts';
-import { resolveSettings, type CommonArgs } from './settings-from-flags.ts';
-import { runTemplates } from './run-templates.ts';
+import type { CommonArgs } from './settings-from-flags.ts';
 import { UsageError } from './usage-error.ts';
-import { createLogger } from '../log/logger.ts';
-import { ChildSupervisor } from '../child/supervisor.ts';
-import { ChildLifecycle } from '../child/child-lifecycle.ts';
-import { prepareNginxDir, nginxArgs } from '../lb/layout.ts';
 import { parseListen } from '../lb/listen.ts';
-import { openNginxStdout } from '../lb/nginx-stdout.ts';
-import { nginxCheckAction, nginxReloadAction } from '../lb/nginx-actions.ts';
-import { settingsForLog } from '../status/settings-log.ts';
 import type { StatusAddress } from '../status/status-address.ts';
 
 interface LbArgs extends CommonArgs {
@@ -43,6 +36,14 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
         .option('template', { type: 'string', describe: 'replacement for the shipped Nginx template [env TEMPLATE]' })
         .option('config', { type: 'string', array: true, describe: 'consul-template config file(s), HCL or JSON, for Consul settings; several merge in order, flags win' }) as unknown as Argv<LbArgs>,
     handler: async (argv: ArgumentsCamelCase<LbArgs>) => {
+      const [
+        { resolveSettings }, { runTemplates }, { createLogger }, { ChildSupervisor }, { ChildLifecycle },
+        { prepareNginxDir, nginxArgs }, { openNginxStdout }, { nginxCheckAction, nginxReloadAction }, { settingsForLog },
+      ] = await Promise.all([
+        import('./settings-from-flags.ts'), import('./run-templates.ts'), import('../log/logger.ts'),
+        import('../child/supervisor.ts'), import('../child/child-lifecycle.ts'), import('../lb/layout.ts'),
+        import('../lb/nginx-stdout.ts'), import('../lb/nginx-actions.ts'), import('../status/settings-log.ts'),
+      ]);
       const env = process.env;
       const consulAddr = argv.consulAddr ?? (env.CONSUL ? [env.CONSUL] : undefined);
       const template = argv.template ?? env.TEMPLATE ?? shippedTemplate;

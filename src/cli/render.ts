@@ -1,16 +1,11 @@
 // `drcon render`: consul-template's command line, rendering Handlebars templates from Consul.
+// What runs templates is imported by the handler, not here: `drcon --version`, `--help` and the
+// other commands then load none of it (start-up time is mostly module loading).
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { withConsulFlags, withStatusFlag } from './common-flags.ts';
-import { resolveSettings, type CommonArgs } from './settings-from-flags.ts';
-import { runTemplates } from './run-templates.ts';
-import { createLogger } from '../log/logger.ts';
-import { shellAction } from '../runner/action.ts';
+import type { CommonArgs } from './settings-from-flags.ts';
 import { UsageError } from './usage-error.ts';
-import { settingsForLog } from '../status/settings-log.ts';
 import { constants } from 'node:os';
-import { ChildSupervisor } from '../child/supervisor.ts';
-import { ChildLifecycle } from '../child/child-lifecycle.ts';
-import { signalAction } from '../runner/action.ts';
 
 interface RenderArgs extends CommonArgs {
   template?: string[];
@@ -40,6 +35,7 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
         .option('exec-reload-signal', { type: 'string', defaultDescription: 'SIGHUP', describe: 'signal sent to the -exec child when a file changed' })
         .example('$0 render -template "app.hbs:/etc/nginx/conf.d/app.conf:nginx -s reload"', '') as unknown as Argv<RenderArgs>,
     handler: async (argv: ArgumentsCamelCase<RenderArgs>) => {
+      const { resolveSettings } = await import('./settings-from-flags.ts');
       const settings = await resolveSettings(argv);
       if (settings.templates.length === 0) throw new UsageError('-template: at least one template is needed (source:destination[:command])');
       const checks = parseChecks(argv.check ?? [], settings.templates.map((template) => template.destination));
@@ -47,6 +43,10 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
       const exec = argv.exec ?? settings.exec?.command;
       const reloadSignal = parseSignal(argv.execReloadSignal ?? settings.exec?.reloadSignal ?? 'SIGHUP', '-exec-reload-signal');
       if (exec !== undefined && (settings.once || settings.dry)) throw new UsageError('-exec: cannot be combined with -once or -dry');
+      const [{ runTemplates }, { createLogger }, { settingsForLog }, { ChildSupervisor }, { ChildLifecycle }] = await Promise.all([
+        import('./run-templates.ts'), import('../log/logger.ts'), import('../status/settings-log.ts'),
+        import('../child/supervisor.ts'), import('../child/child-lifecycle.ts'),
+      ]);
       const logger = createLogger({ level: settings.logLevel, format: settings.logFormat, secrets: settings.token ? [settings.token] : [] });
       const status = settings.statusAddress ?? 'off';
       // A one-shot run's stderr carries only what went wrong (scripts read it); a long-running one
@@ -55,8 +55,11 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
       if (argv.consulRetryAttempts !== undefined && !settings.once) {
         logger.warn('-consul-retry-attempts applies to -once only: a watching drcon keeps retrying and keeps its last good files');
       }
+      // Commands and -exec need execa (about a hundred modules): templates without any never load it.
+      const runsCommands = exec !== undefined || checks.size > 0 || settings.templates.some((template) => template.command !== undefined || template.check !== undefined);
+      const actions = runsCommands ? await import('../runner/action.ts') : undefined;
       const shell = (command: string | undefined, timeoutMs: number | undefined) =>
-        command === undefined ? undefined : shellAction(command, timeoutMs ?? settings.commandTimeoutMs, logger, { holdNext: !settings.once && !settings.dry });
+        command === undefined || actions === undefined ? undefined : actions.shellAction(command, timeoutMs ?? settings.commandTimeoutMs, logger, { holdNext: !settings.once && !settings.dry });
 
       const child = exec === undefined ? undefined : new ChildSupervisor();
       const lifecycle = child && new ChildLifecycle(child, logger);
@@ -80,9 +83,9 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
             retryAttempts: settings.retryAttempts,
             dry: settings.dry,
             status: status === 'off' ? undefined : { address: status, required: true },
-            ...(child && lifecycle && exec !== undefined
+            ...(child && lifecycle && actions && exec !== undefined
               ? {
-                  afterChange: signalAction(child, reloadSignal),
+                  afterChange: actions.signalAction(child, reloadSignal),
                   onFirstRender: () => lifecycle.start(exec, { output: 'inherit', logger }),
                   until: lifecycle.stopped,
                   handleStopSignals: false,

@@ -2,7 +2,6 @@
 // plus what a long-running process needs: template file watching, SIGHUP, clean shutdown, change
 // logs, and the status server (health and metrics).
 
-import { watch as watchFiles } from 'chokidar';
 import { ConsulClient } from '../consul/client.ts';
 import type { Logger } from '../log/logger.ts';
 import { Watcher } from '../watch/watcher.ts';
@@ -13,7 +12,7 @@ import type { Action } from '../runner/action.ts';
 import type { ConsulClientOptions } from '../consul/types.ts';
 import type { Dependency } from '../dependency/dependency.ts';
 import type { StatusMonitor } from '../status/status-monitor.ts';
-import { startStatusServer, type StatusServer } from '../status/status-server.ts';
+import type { StatusServer } from '../status/status-server.ts';
 import { formatStatusAddress, type StatusAddress } from '../status/status-address.ts';
 import { logDataChanges } from '../status/change-log.ts';
 
@@ -163,13 +162,15 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
     runner.invalidate(changed);
   };
 
+  const onHangup = () => void reloadTemplates(jobs);
+  process.on('SIGHUP', onHangup);
+
+  // Only a watching run follows its template files: -once never loads chokidar.
+  const { watch: watchFiles } = await import('chokidar');
   const fileWatcher = watchFiles([...new Set(sourceOf.values())], { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 10 } });
   fileWatcher.on('change', (path) => void reloadTemplates(jobsOf(path)));
   fileWatcher.on('add', (path) => void reloadTemplates(jobsOf(path)));
   fileWatcher.on('unlink', (path) => logger.error('template file removed; keeping the last good output', { template: path }));
-
-  const onHangup = () => void reloadTemplates(jobs);
-  process.on('SIGHUP', onHangup);
   const status = await Promise.race([stopSignal, options.until ?? new Promise<number>(() => {})]);
   stopHandlingSignals();
   process.off('SIGHUP', onHangup);
@@ -181,6 +182,7 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
 /** Starts the status server; a default address that is taken only costs a warning. */
 async function serveStatus(options: StatusOptions, monitor: StatusMonitor, logger: Logger): Promise<StatusServer | undefined> {
   try {
+    const { startStatusServer } = await import('../status/status-server.ts');
     const server = await startStatusServer(options.address, {
       health: () => monitor.health.report(),
       metrics: () => monitor.metrics.text(),
