@@ -2,16 +2,19 @@
 #   docker build -t drcon .
 #   docker run -e CONSUL=consul:8500 -e SERVICE=simple -p 80:80 drcon
 
-# Build: compile the TypeScript, then keep only the runtime dependencies.
+# Build: compile the TypeScript and bundle it, then keep only the runtime dependencies.
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # No install scripts: the `node` dev dependency would download a second Node, and `prepare`
-# would compile before the sources are here. TypeScript needs neither.
+# would compile before the sources are here. TypeScript needs neither, and esbuild finds its
+# binary in its platform package without its own.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/bundle.ts ./scripts/
 COPY src ./src
 RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json \
+ && node scripts/bundle.ts \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 # Runtime: Node, Debian's Nginx, and tini as PID 1 (reaps orphans, forwards signals to drcon).

@@ -2,9 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { booleanValueProblem, normalizeArgv } from './argv.ts';
 import { UsageError } from './usage-error.ts';
+import { packagePath } from '../package-root.ts';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 
-const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const packageJson = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string };
 
 /** Runs drcon with these arguments; resolves to the process exit status. */
 export async function runCli(args: readonly string[]): Promise<number> {

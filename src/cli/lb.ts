@@ -4,7 +4,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../package-root.ts';
 import { withConsulFlags, withStatusFlag } from './common-flags.ts';
 import type { CommonArgs } from './settings-from-flags.ts';
 import { UsageError } from './usage-error.ts';
@@ -18,7 +18,7 @@ interface LbArgs extends CommonArgs {
   startTimeout?: string;
 }
 
-const shippedTemplate = fileURLToPath(new URL('../../templates/app.conf.hbs', import.meta.url));
+const shippedTemplate = packagePath('templates', 'app.conf.hbs');
 /** How long Nginx waits for the first complete render before it starts with the 503 placeholder. */
 const firstRenderGraceMs = 5_000;
 /** Loopback only: the image's HEALTHCHECK asks here; scraping from outside needs -status-addr 0.0.0.0:9600. */
