@@ -15,7 +15,7 @@ export function withConsulFlags<T>(yargs: Argv<T>) {
     .option('insecure-skip-verify', { type: 'boolean', describe: 'do not verify the agent\'s TLS certificate (unsafe)' })
     .option('max-stale', { type: 'string', defaultDescription: '2s', describe: 'longest staleness accepted from a stale read before asking the leader' })
     .option('max-blocking-queries', {
-      type: 'string', defaultDescription: '24',
+      type: 'string', defaultDescription: '128',
       describe: 'most blocking queries held open; past it, service queries share catalog-wide change detection (more: faster changes, more connections)',
     })
     .option('consul-wait', { type: 'string', defaultDescription: '60s', describe: 'how long each blocking query may wait at Consul' })

@@ -72,7 +72,8 @@ export const defaultSettings: Readonly<Settings> = Object.freeze({
   maxStaleMs: 2000,
   commandTimeoutMs: 30_000,
   blockingWaitMs: 60_000,
-  maxBlockingQueries: 24,
+  // The watcher's defaultMaxBlockingQueries (why 128 is said there).
+  maxBlockingQueries: 128,
   // consul-template's default: a script learns within seconds that Consul cannot be reached.
   retryAttempts: 12,
   logLevel: 'info',

@@ -25,7 +25,7 @@ export interface WatcherOptions {
   onError?: (dependency: Dependency, error: Error) => void;
   onRecover?: (dependency: Dependency) => void;
   /**
-   * Most blocking queries to hold open (default 24). When one per dependency would be more,
+   * Most blocking queries to hold open (default 128). When one per dependency would be more,
    * service-health dependencies share catalog-wide change detection (4 per datacenter).
    */
   maxBlockingQueries?: number;
@@ -37,7 +37,14 @@ export interface WatcherOptions {
   checksReconcileMs?: number;
 }
 
-export const defaultMaxBlockingQueries = 24;
+/**
+ * One long-poll per service answers a change faster than the detector (one small answer instead
+ * of a signal, then a fetch, or the list of every check), and, at 100 services, renders sooner
+ * after start. 128 serves a template over about 125 services that way, with as many connections:
+ * that leaves room under the agent's limit of 200 per client address for other clients on the
+ * same host. Past it, the detector serves any size with 4 loops and up to 8 fetches.
+ */
+export const defaultMaxBlockingQueries = 128;
 export const defaultMaxFetches = 8;
 const defaultCatchUpSpacingMs = 30_000;
 const defaultChecksReconcileMs = 1_000;
