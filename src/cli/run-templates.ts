@@ -4,7 +4,7 @@
 
 import { ConsulClient } from '../consul/client.ts';
 import type { Logger } from '../log/logger.ts';
-import { Watcher } from '../watch/watcher.ts';
+import { connectionsNeeded, Watcher } from '../watch/watcher.ts';
 import { RetryBudget } from '../watch/retry-budget.ts';
 import { Template } from '../template/template.ts';
 import { Runner, type RunnerJob } from '../runner/runner.ts';
@@ -87,7 +87,10 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
   const budget = options.once && options.retryAttempts ? new RetryBudget(options.retryAttempts) : undefined;
   let giveUp: (reason: { dependency: Dependency; error: Error }) => void = () => {};
   const gaveUp = new Promise<{ dependency: Dependency; error: Error }>((resolve) => (giveUp = resolve));
-  const client = new ConsulClient({ logger, ...options.consul, onRequest: monitor?.onConsulRequest });
+  // Bounded: left to itself, undici opened half as many connections again as there were queries
+  // while 100 long-polls started (166 for 102 queries, in the socket table), near the agent's 200.
+  const maxConnections = connectionsNeeded({ maxBlockingQueries: options.maxBlockingQueries });
+  const client = new ConsulClient({ logger, ...options.consul, maxConnections, onRequest: monitor?.onConsulRequest });
   const watcher: Watcher = new Watcher(client, {
     waitMs: options.blockingWaitMs, maxStaleMs: options.maxStaleMs, maxBlockingQueries: options.maxBlockingQueries, logger,
     onError: (dependency, error) => {
