@@ -16,6 +16,8 @@ await build({
   target: 'node22',
   sourcemap: true,
   logLevel: 'warning',
+  // Only help layout measures text widths: see the module.
+  alias: { 'string-width': './src/cli/help-text-width.ts' },
   // Bundled CommonJS dependencies (handlebars, yargs's parser...) call require() for Node's own
   // modules, which an ES module does not have.
   banner: { js: "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);" },
