@@ -11,19 +11,19 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startConsul, type ConsulAgent } from './support/consul.ts';
-import { startBackend, type Backend } from './support/backend.ts';
-import { runDrcon, startDrcon, type RunningDrcon } from './support/drcon.ts';
-import { runNginx, tempNginxDir } from './support/nginx.ts';
-import { freePort } from './support/ports.ts';
-import { exitWithOutput } from './support/process-end.ts';
-import { waitFor } from './support/wait.ts';
+import { startConsul, type ConsulAgent } from '../harness/consul.ts';
+import { startBackend, type Backend } from '../harness/backend.ts';
+import { runDrcon, startDrcon, type RunningDrcon } from '../harness/drcon.ts';
+import { runNginx, tempNginxDir } from '../harness/nginx.ts';
+import { freePort } from '../harness/ports.ts';
+import { exitWithOutput } from '../harness/process-end.ts';
+import { waitFor } from '../harness/wait.ts';
 import { ConsulClient } from '../src/consul/client.ts';
 import { Template, type RenderResult } from '../src/template/template.ts';
 import type { DataSource } from '../src/template/render-context.ts';
 import { nginxArgs } from '../src/lb/layout.ts';
 import { resolveNginxBinary } from '../src/lb/nginx-binary.ts';
-import { shellCommandLine } from '../src/config/shell-words.ts';
+import { shellCommandLine } from '../src/process/shell-words.ts';
 import { defaultPort as demoDefaultPort } from '../scripts/demo/options.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -1,5 +1,5 @@
 // A backend for load tests, run as its own process so that serving does not compete with the
-// bench's event loop: answers every request with its name and, unlike test/support/backend.ts,
+// bench's event loop: answers every request with its name and, unlike harness/backend.ts,
 // keeps no record of requests (millions of them would fill memory).
 // Usage: node backend-server.ts NAME — prints the port it listens on (127.0.0.1) as one line.
 import { createServer } from 'node:http';

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { drconMain } from '../../test/support/drcon.ts';
+import { drconMain } from '../../harness/drcon.ts';
 import { terminateOnExit } from './cleanups.ts';
 
 export interface LbProcess {

@@ -6,9 +6,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startConsul, type ConsulAgent } from '../../test/support/consul.ts';
-import { startDrcon, type RunningDrcon } from '../../test/support/drcon.ts';
-import { waitFor } from '../../test/support/wait.ts';
+import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
+import { startDrcon, type RunningDrcon } from '../../harness/drcon.ts';
+import { waitFor } from '../../harness/wait.ts';
 import { Cleanups, withCleanups } from './cleanups.ts';
 import { CommandLog } from './command-log.ts';
 import { maximum, percentile, type Figure, type Section } from './figures.ts';

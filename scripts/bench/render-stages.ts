@@ -9,12 +9,12 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../src/runner/atomic-write.ts';
-import { runCommand } from '../../src/runner/command.ts';
-import { HeldShell } from '../../src/runner/held-shell.ts';
+import { writeFileAtomic } from '../../src/output/atomic-write.ts';
+import { runCommand } from '../../src/process/command.ts';
+import { HeldShell } from '../../src/process/held-shell.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger } from '../../src/log/logger.ts';
-import type { ConsulAgent } from '../../test/support/consul.ts';
+import type { ConsulAgent } from '../../harness/consul.ts';
 import { anchorWallClock, nsToMs, type WallClock } from './wall-clock.ts';
 
 /**
@@ -48,9 +48,9 @@ export async function atomicWriteCosts(dir: string, samples: number): Promise<nu
 }
 
 export interface CommandStartCosts {
-  /** A shell started beforehand and held (src/runner/held-shell.ts), then released. */
+  /** A shell started beforehand and held (src/process/held-shell.ts), then released. */
   held: number[];
-  /** src/runner/command.ts (execa, own process group, output captured). */
+  /** src/process/command.ts (execa, own process group, output captured). */
   runner: number[];
   /** child_process.spawn of the same shell command, output ignored. */
   bareSpawn: number[];

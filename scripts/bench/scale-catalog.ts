@@ -2,7 +2,7 @@
 // instance with one health check. Bulk registration goes through /v1/txn (up to 64 operations,
 // i.e. three services, per Raft write); the single changes whose latency is measured go through
 // the ordinary catalog API, one write each, as an agent's anti-entropy would send them.
-import type { ConsulAgent } from '../../test/support/consul.ts';
+import type { ConsulAgent } from '../../harness/consul.ts';
 
 export const instancesPerService = 10;
 const nodeCount = 100;

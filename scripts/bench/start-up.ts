@@ -3,8 +3,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { drconMain, startDrcon } from '../../test/support/drcon.ts';
-import { waitFor } from '../../test/support/wait.ts';
+import { drconMain, startDrcon } from '../../harness/drcon.ts';
+import { waitFor } from '../../harness/wait.ts';
 
 /** Wall time of `drcon --version`, spawn to exit, in ms; one sample per run. */
 export function versionCosts(samples: number): number[] {

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { drconMain } from '../../test/support/drcon.ts';
+import { drconMain } from '../../harness/drcon.ts';
 
 export interface LbOptions {
   consulAddress: string;

@@ -1,6 +1,6 @@
 // Whether a loopback port is free, so the demo can say "busy" before Nginx fails to bind it.
 import { createServer } from 'node:net';
-import { freePort } from '../../test/support/ports.ts';
+import { freePort } from '../../harness/ports.ts';
 
 export interface ChosenPort {
   port: number;

@@ -3,6 +3,8 @@
 // flag the user never gave.
 import type { Argv } from 'yargs';
 import { logLevels } from '../log/logger.ts';
+import { defaults } from '../config/defaults.ts';
+import { formatDuration } from '../config/duration.ts';
 
 export function withConsulFlags<T>(yargs: Argv<T>) {
   return yargs
@@ -13,17 +15,17 @@ export function withConsulFlags<T>(yargs: Argv<T>) {
     .option('token-file', { type: 'string', describe: 'file holding the ACL token [env CONSUL_HTTP_TOKEN holds the token itself]' })
     .option('ca-file', { type: 'string', describe: 'CA bundle to verify an https agent [env CONSUL_CACERT]' })
     .option('insecure-skip-verify', { type: 'boolean', describe: 'do not verify the agent\'s TLS certificate (unsafe)' })
-    .option('max-stale', { type: 'string', defaultDescription: '2s', describe: 'longest staleness accepted from a stale read before asking the leader' })
+    .option('max-stale', { type: 'string', defaultDescription: formatDuration(defaults.maxStaleMs), describe: 'longest staleness accepted from a stale read before asking the leader' })
     .option('max-blocking-queries', {
-      type: 'string', defaultDescription: '128',
+      type: 'string', defaultDescription: String(defaults.maxBlockingQueries),
       describe: 'most blocking queries held open; past it, service queries share catalog-wide change detection (more: faster changes, more connections)',
     })
-    .option('consul-wait', { type: 'string', defaultDescription: '60s', describe: 'how long each blocking query may wait at Consul' })
-    .option('min-interval', { type: 'string', defaultDescription: '200ms', describe: 'least time between two runs of a command during a burst of changes' })
+    .option('consul-wait', { type: 'string', defaultDescription: formatDuration(defaults.blockingWaitMs), describe: 'how long each blocking query may wait at Consul' })
+    .option('min-interval', { type: 'string', defaultDescription: formatDuration(defaults.minIntervalMs), describe: 'least time between two runs of a command during a burst of changes' })
     .option('wait', { type: 'string', describe: 'quiescence min[:max]: render after no change for min, at the latest after max' })
-    .option('command-timeout', { type: 'string', defaultDescription: '30s', describe: 'kill a command (and its children) after this long' })
-    .option('log-level', { type: 'string', choices: logLevels, defaultDescription: 'info', describe: 'least level logged' })
-    .option('log-format', { type: 'string', choices: ['text', 'json'], defaultDescription: 'text', describe: 'log line format' });
+    .option('command-timeout', { type: 'string', defaultDescription: formatDuration(defaults.commandTimeoutMs), describe: 'kill a command (and its children) after this long' })
+    .option('log-level', { type: 'string', choices: logLevels, defaultDescription: defaults.logLevel, describe: 'least level logged' })
+    .option('log-format', { type: 'string', choices: ['text', 'json'], defaultDescription: defaults.logFormat, describe: 'log line format' });
 }
 
 /** `-status-addr`: render serves no status by default, lb does (its container health check uses it). */

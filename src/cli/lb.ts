@@ -9,7 +9,8 @@ import { withConsulFlags, withStatusFlag } from './common-flags.ts';
 import type { CommonArgs } from './settings-from-flags.ts';
 import { UsageError } from './usage-error.ts';
 import { parseListen } from '../lb/listen.ts';
-import type { StatusAddress } from '../status/status-address.ts';
+import { formatStatusAddress } from '../config/status-address.ts';
+import { defaults } from '../config/defaults.ts';
 
 interface LbArgs extends CommonArgs {
   service?: string;
@@ -21,27 +22,25 @@ interface LbArgs extends CommonArgs {
 const shippedTemplate = packagePath('templates', 'app.conf.hbs');
 /** How long Nginx waits for the first complete render before it starts with the 503 placeholder. */
 const firstRenderGraceMs = 5_000;
-/** Loopback only: the image's HEALTHCHECK asks here; scraping from outside needs -status-addr 0.0.0.0:9600. */
-const defaultStatusAddress: StatusAddress = { host: '127.0.0.1', port: 9600 };
 
 export function lbCommand(setStatus: (code: number) => void): CommandModule<object, LbArgs> {
   return {
     command: 'lb',
     describe: 'the DR CoN load balancer: Nginx balancing across the passing instances of services in Consul',
     builder: (yargs: Argv) =>
-      withStatusFlag(withConsulFlags(yargs), '127.0.0.1:9600')
+      withStatusFlag(withConsulFlags(yargs), formatStatusAddress(defaults.lbStatusAddress))
         .option('service', { type: 'string', describe: 'service name, or a comma-separated list; unset: route urlprefix-/path tags [env SERVICE]' })
-        .option('listen', { type: 'string', describe: 'port or host:port Nginx listens on [env LISTEN]', defaultDescription: '80' })
+        .option('listen', { type: 'string', describe: 'port or host:port Nginx listens on [env LISTEN]', defaultDescription: defaults.listen })
         .option('dir', { type: 'string', describe: 'directory for nginx.conf, conf.d/app.conf, pid and temp files [env NGINX_DIR]', defaultDescription: join(tmpdir(), 'drcon-nginx') })
         .option('template', { type: 'string', describe: 'replacement for the shipped Nginx template [env TEMPLATE]' })
         .option('config', { type: 'string', array: true, describe: 'consul-template config file(s), HCL or JSON, for Consul settings; several merge in order, flags win' }) as unknown as Argv<LbArgs>,
     handler: async (argv: ArgumentsCamelCase<LbArgs>) => {
       const [
-        { resolveSettings }, { runTemplates }, { createLogger }, { ChildSupervisor }, { ChildLifecycle },
+        { resolveSettings }, { runTemplates }, { loggerFor }, { ChildSupervisor }, { ChildLifecycle },
         { prepareNginxDir, nginxArgs }, { openNginxStdout }, { nginxCheckAction, nginxReloadAction }, { settingsForLog },
       ] = await Promise.all([
-        import('./settings-from-flags.ts'), import('./run-templates.ts'), import('../log/logger.ts'),
-        import('../child/supervisor.ts'), import('../child/child-lifecycle.ts'), import('../lb/layout.ts'),
+        import('./settings-from-flags.ts'), import('../engine/run-templates.ts'), import('../engine/settings-logger.ts'),
+        import('../process/supervisor.ts'), import('../process/child-lifecycle.ts'), import('../lb/layout.ts'),
         import('../lb/nginx-stdout.ts'), import('../lb/nginx-actions.ts'), import('../status/settings-log.ts'),
       ]);
       const env = process.env;
@@ -53,7 +52,7 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
       if (settings.templates.length > 0) throw new UsageError('-config: drcon lb renders its own template; remove the "template" blocks (-template replaces the shipped one)');
       if (settings.exec !== undefined) throw new UsageError('-config: drcon lb supervises Nginx; remove the "exec" block');
       if (settings.once) throw new UsageError('-config: drcon lb runs until it is stopped; remove "once"');
-      const listenText = argv.listen ?? env.LISTEN ?? '80';
+      const listenText = argv.listen ?? env.LISTEN ?? defaults.listen;
       let listen: string;
       try {
         listen = parseListen(listenText);
@@ -62,8 +61,8 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
       }
       const services = (argv.service ?? env.SERVICE ?? '').split(',').map((name) => name.trim()).filter(Boolean);
       const dir = argv.dir ?? env.NGINX_DIR ?? join(tmpdir(), 'drcon-nginx');
-      const logger = createLogger({ level: settings.logLevel, format: settings.logFormat, secrets: settings.token ? [settings.token] : [] });
-      const status = settings.statusAddress ?? defaultStatusAddress;
+      const logger = loggerFor(settings);
+      const status = settings.statusAddress ?? defaults.lbStatusAddress;
       logger.info('settings', settingsForLog(settings, status, { services: services.length > 0 ? services.join(',') : 'routes from urlprefix- tags', listen, dir, template }));
 
       const layout = await prepareNginxDir(dir, { listen });
@@ -85,14 +84,9 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
       try {
         setStatus(
           await runTemplates({
-            consul: { addresses: settings.consulAddresses, token: settings.token, caFile: settings.caFile, insecureSkipVerify: settings.insecureSkipVerify },
+            settings,
             jobs: [{ source: template, destination: layout.appConfig, check: nginxCheckAction(layout, logger, settings.commandTimeoutMs), command: nginxReloadAction(nginx) }],
             logger,
-            blockingWaitMs: settings.blockingWaitMs,
-            maxStaleMs: settings.maxStaleMs,
-            maxBlockingQueries: settings.maxBlockingQueries,
-            minIntervalMs: settings.minIntervalMs,
-            wait: settings.wait,
             context: { listen, services },
             // Only an address the user chose must be free; the default one is best effort.
             status: status === 'off' ? undefined : { address: status, required: settings.statusAddress !== undefined, nginx: true },

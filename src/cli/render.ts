@@ -5,6 +5,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { withConsulFlags, withStatusFlag } from './common-flags.ts';
 import type { CommonArgs } from './settings-from-flags.ts';
 import { UsageError } from './usage-error.ts';
+import { defaults } from '../config/defaults.ts';
 import { constants } from 'node:os';
 
 interface RenderArgs extends CommonArgs {
@@ -26,13 +27,13 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
         .option('config', { type: 'string', array: true, describe: 'consul-template config file, HCL or JSON; several merge in order, flags win' })
         .option('once', { type: 'boolean', default: false, describe: 'render once, run commands, exit (non-zero if anything failed)' })
         .option('consul-retry-attempts', {
-          type: 'string', defaultDescription: '12',
+          type: 'string', defaultDescription: String(defaults.retryAttempts),
           describe: 'with -once: give up (exit 1) when a Consul query failed this many times in a row; 0 retries for ever. Watching never gives up',
         })
         .option('dry', { type: 'boolean', default: false, describe: 'print rendered output to stdout; write nothing, run nothing' })
         .option('check', { type: 'string', array: true, describe: 'destination:command run after a new file is in place, before its command; on failure the old file is put back' })
         .option('exec', { type: 'string', describe: 'supervise this command: started after the first render, signalled on every change, stop signals forwarded; drcon exits with its status' })
-        .option('exec-reload-signal', { type: 'string', defaultDescription: 'SIGHUP', describe: 'signal sent to the -exec child when a file changed' })
+        .option('exec-reload-signal', { type: 'string', defaultDescription: defaults.execReloadSignal, describe: 'signal sent to the -exec child when a file changed' })
         .example('$0 render -template "app.hbs:/etc/nginx/conf.d/app.conf:nginx -s reload"', '') as unknown as Argv<RenderArgs>,
     handler: async (argv: ArgumentsCamelCase<RenderArgs>) => {
       const { resolveSettings } = await import('./settings-from-flags.ts');
@@ -41,13 +42,13 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
       const checks = parseChecks(argv.check ?? [], settings.templates.map((template) => template.destination));
       // The -exec flags win over a config file's exec block.
       const exec = argv.exec ?? settings.exec?.command;
-      const reloadSignal = parseSignal(argv.execReloadSignal ?? settings.exec?.reloadSignal ?? 'SIGHUP', '-exec-reload-signal');
+      const reloadSignal = parseSignal(argv.execReloadSignal ?? settings.exec?.reloadSignal ?? defaults.execReloadSignal, '-exec-reload-signal');
       if (exec !== undefined && (settings.once || settings.dry)) throw new UsageError('-exec: cannot be combined with -once or -dry');
-      const [{ runTemplates }, { createLogger }, { settingsForLog }, { ChildSupervisor }, { ChildLifecycle }] = await Promise.all([
-        import('./run-templates.ts'), import('../log/logger.ts'), import('../status/settings-log.ts'),
-        import('../child/supervisor.ts'), import('../child/child-lifecycle.ts'),
+      const [{ runTemplates }, { loggerFor }, { settingsForLog }, { ChildSupervisor }, { ChildLifecycle }] = await Promise.all([
+        import('../engine/run-templates.ts'), import('../engine/settings-logger.ts'), import('../status/settings-log.ts'),
+        import('../process/supervisor.ts'), import('../process/child-lifecycle.ts'),
       ]);
-      const logger = createLogger({ level: settings.logLevel, format: settings.logFormat, secrets: settings.token ? [settings.token] : [] });
+      const logger = loggerFor(settings);
       const status = settings.statusAddress ?? 'off';
       // A one-shot run's stderr carries only what went wrong (scripts read it); a long-running one
       // starts its log with what it runs with.
@@ -66,7 +67,7 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
       try {
         setStatus(
           await runTemplates({
-            consul: { addresses: settings.consulAddresses, token: settings.token, caFile: settings.caFile, insecureSkipVerify: settings.insecureSkipVerify },
+            settings,
             jobs: settings.templates.map((template) => ({
               source: template.source,
               destination: template.destination,
@@ -74,14 +75,6 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
               command: shell(template.command, template.commandTimeoutMs),
             })),
             logger,
-            blockingWaitMs: settings.blockingWaitMs,
-            maxStaleMs: settings.maxStaleMs,
-            maxBlockingQueries: settings.maxBlockingQueries,
-            minIntervalMs: settings.minIntervalMs,
-            wait: settings.wait,
-            once: settings.once,
-            retryAttempts: settings.retryAttempts,
-            dry: settings.dry,
             status: status === 'off' ? undefined : { address: status, required: true },
             ...(child && lifecycle && actions && exec !== undefined
               ? {

@@ -7,9 +7,9 @@ import { parseTemplateSpec } from '../config/template-spec.ts';
 import { loadConfigFile } from '../config/config-file.ts';
 import { mergeSettings, type Settings, type PartialSettings } from '../config/settings.ts';
 import type { LogFormat, LogLevel } from '../log/logger.ts';
-import { parseConsulAddress } from '../consul/address.ts';
+import { parseConsulAddress } from '../config/consul-address.ts';
 import { UsageError } from './usage-error.ts';
-import { parseStatusAddress } from '../status/status-address.ts';
+import { parseStatusAddress } from '../config/status-address.ts';
 
 export interface CommonArgs {
   consulAddr?: string[];

@@ -2,12 +2,12 @@
 // names the file and the setting's path; settings drcon does not know are collected as the file
 // is read, so that all of them are reported together, one line each.
 import { constants } from 'node:os';
-import { parseConsulAddress } from '../consul/address.ts';
+import { parseConsulAddress } from './consul-address.ts';
 import { logLevels, type LogLevel } from '../log/logger.ts';
 import { ConfigError } from './config-error.ts';
 import { parseDuration } from './duration.ts';
 import type { WaitSettings } from './settings.ts';
-import { shellCommandLine } from './shell-words.ts';
+import { shellCommandLine } from '../process/shell-words.ts';
 import { parseWait, waitWindow } from './wait.ts';
 
 export type ConfigObject = Record<string, unknown>;

@@ -1,7 +1,8 @@
 // Everything drcon can be told, from defaults, a config file and flags, merged in that order.
 import type { LogFormat, LogLevel } from '../log/logger.ts';
 import type { WaitSettings } from './wait.ts';
-import type { StatusAddress } from '../status/status-address.ts';
+import type { StatusAddress } from './status-address.ts';
+import { defaults } from './defaults.ts';
 
 export type { WaitSettings };
 
@@ -29,8 +30,8 @@ export interface ExecSettings {
 export interface Settings {
   /** Consul agents, tried in order ("host:port" or a URL). */
   consulAddresses: string[];
+  /** The ACL token (read from -token-file, or CONSUL_HTTP_TOKEN). */
   token?: string;
-  tokenFile?: string;
   caFile?: string;
   /** Skip TLS verification of the agent (only when asked for explicitly). */
   insecureSkipVerify?: boolean;
@@ -63,21 +64,19 @@ export interface Settings {
 export type PartialSettings = Partial<Settings>;
 
 export const defaultSettings: Readonly<Settings> = Object.freeze({
-  consulAddresses: ['127.0.0.1:8500'],
+  consulAddresses: [defaults.consulAddress],
   templates: [],
   once: false,
   dry: false,
   wait: undefined,
-  minIntervalMs: 200,
-  maxStaleMs: 2000,
-  commandTimeoutMs: 30_000,
-  blockingWaitMs: 60_000,
-  // The watcher's defaultMaxBlockingQueries (why 128 is said there).
-  maxBlockingQueries: 128,
-  // consul-template's default: a script learns within seconds that Consul cannot be reached.
-  retryAttempts: 12,
-  logLevel: 'info',
-  logFormat: 'text',
+  minIntervalMs: defaults.minIntervalMs,
+  maxStaleMs: defaults.maxStaleMs,
+  commandTimeoutMs: defaults.commandTimeoutMs,
+  blockingWaitMs: defaults.blockingWaitMs,
+  maxBlockingQueries: defaults.maxBlockingQueries,
+  retryAttempts: defaults.retryAttempts,
+  logLevel: defaults.logLevel,
+  logFormat: defaults.logFormat,
 });
 
 /**

@@ -1,16 +1,11 @@
 // The "-template source:destination[:command]" flag. Everything after the second colon is the
 // command, so a command may itself contain colons; paths cannot (as in consul-template).
 import { ConfigError } from './config-error.ts';
-
-export interface TemplateSpec {
-  source: string;
-  destination: string;
-  command?: string;
-}
+import type { TemplateSettings } from './settings.ts';
 
 const usage = 'expected source:destination[:command]';
 
-export function parseTemplateSpec(value: string, flag = '-template'): TemplateSpec {
+export function parseTemplateSpec(value: string, flag = '-template'): TemplateSettings {
   const fail = (why: string): never => {
     throw new ConfigError(`${flag} ${JSON.stringify(value)}: ${why} (${usage})`);
   };

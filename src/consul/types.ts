@@ -12,14 +12,10 @@ export interface ConsulClientOptions {
   insecureSkipVerify?: boolean;
   /** Timeout of a request without an index (a blocking one gets its wait plus a margin). Default 10 s. */
   requestTimeoutMs?: number;
-  /**
-   * Most connections to an agent at once (default: no limit). It must exceed the blocking queries
-   * that can be open at once, or requests wait behind them; the watcher's budget plus its fetch
-   * limit is enough.
-   */
-  maxConnections?: number;
   /** Where the client reports what it must (so far: that TLS verification is off). */
   logger?: Logger;
+  /** Most connections per agent address; unset: as many as requests in flight. */
+  maxConnections?: number;
   /** Called once per finished request, for metrics. Not called for requests the caller aborted. */
   onRequest?(info: ConsulRequestInfo): void;
 }

@@ -1,16 +1,16 @@
 // Nginx as the runner sees it: a check (`nginx -t` of the whole config) that runs after a new
 // app.conf is in place, and a reload (SIGHUP to the running master) that runs after it passed.
 import { shellAction, signalAction, type Action } from '../runner/action.ts';
-import type { ChildSupervisor } from '../child/supervisor.ts';
-import { shellCommandLine } from '../config/shell-words.ts';
+import type { ChildSupervisor } from '../process/supervisor.ts';
+import { shellCommandLine } from '../process/shell-words.ts';
 import type { Logger } from '../log/logger.ts';
 import { nginxArgs, type NginxLayout } from './layout.ts';
 import { firstNginxError } from './nginx-check.ts';
 
 /**
  * `nginx -t` as a held shell command (held-shell.ts), as `render` runs its commands: the check is
- * on the way from a change to the reload, and starting a process from drcon costs about 9 ms more
- * than releasing one. Nginx reads the config only once released. Its stdout is /dev/null, which
+ * on the way from a change to the reload, and starting a process from drcon costs far more than
+ * releasing one. Nginx reads the config only once released. Its stdout is /dev/null, which
  * `access_log /dev/stdout` can open (the pipe drcon would give it cannot be).
  */
 export function nginxCheckAction(layout: NginxLayout, logger: Logger, timeoutMs: number): Action {

@@ -3,9 +3,9 @@
 // the same action, so the runner can run it once for several templates.
 
 import type { Logger } from '../log/logger.ts';
-import { startShell, superviseShell, type CommandResult } from './command.ts';
-import { HeldShell } from './held-shell.ts';
-import type { ChildSupervisor } from '../child/supervisor.ts';
+import { startShell, superviseShell, type CommandResult } from '../process/command.ts';
+import { HeldShell } from '../process/held-shell.ts';
+import type { ChildSupervisor } from '../process/supervisor.ts';
 
 export interface Action {
   readonly name: string;

@@ -7,13 +7,17 @@ import type { Logger } from '../log/logger.ts';
 import { RenderError, type Template } from '../template/template.ts';
 import type { Watcher } from '../watch/watcher.ts';
 import type { Action } from './action.ts';
-import { readFileIfExists, removeStaleTempFiles, writeFileAtomic } from './atomic-write.ts';
+import { readFileIfExists, removeStaleTempFiles, writeFileAtomic } from '../output/atomic-write.ts';
 import { RenderScheduler } from './scheduler.ts';
+import type { WaitSettings } from '../config/wait.ts';
 import { rm } from 'node:fs/promises';
 
+/** A template as the runner runs it: compiled from `source`, written to `destination`. */
 export interface RunnerJob {
   /** Unique name for logs and for the watcher (the source path, or source → destination). */
   readonly name: string;
+  /** The file the template is compiled from (and again when it is edited). */
+  readonly source: string;
   template: Template;
   readonly destination: string;
   /** Runs after the new file is in place and before `command`; a failure puts the old file back. */
@@ -26,7 +30,7 @@ export interface RunnerOptions {
   watcher: Watcher;
   logger: Logger;
   minIntervalMs: number;
-  wait?: { minMs: number; maxMs: number };
+  wait?: WaitSettings;
   /** Print rendered output instead of writing files; run nothing. */
   dry?: boolean;
   /** Runs once after every pass that changed a file, after the templates' commands (exec mode's reload). */
@@ -41,7 +45,6 @@ export interface RunnerOptions {
 export interface RunnerEvents {
   rendered?(job: RunnerJob, changed: boolean): void;
   renderFailed?(job: RunnerJob, error: Error): void;
-  checkFailed?(job: RunnerJob, output: string): void;
   actionDone?(action: Action, ok: boolean, durationMs: number): void;
   /**
    * After each render that got as far as the data: the ids of the dependencies the job needs, of
@@ -74,7 +77,6 @@ export class Runner {
   /** Jobs whose destination was cleared of temp files an earlier, killed drcon left. */
   readonly #tidied = new Set<RunnerJob>();
   readonly #unsubscribe: () => void;
-  #lastOutcome: RunOutcome = { allRendered: false, failed: false };
   /** Whether anything failed since start: what `-once` reports in its exit status. */
   #failedSinceStart = false;
   /** Set by stop(): checks and commands in progress are stopped, and no new one starts. */
@@ -107,10 +109,6 @@ export class Runner {
   invalidate(jobs: Iterable<RunnerJob> = this.#options.jobs): void {
     for (const job of jobs) this.#dirty.add(job);
     this.#scheduler.trigger();
-  }
-
-  get lastOutcome(): RunOutcome {
-    return this.#lastOutcome;
   }
 
   /**
@@ -156,7 +154,6 @@ export class Runner {
       if (!(await this.#runAction(action, 'command'))) failed = true;
     }
     const outcome: RunOutcome = { allRendered: jobs.every((job) => this.#rendered.has(job)), failed };
-    this.#lastOutcome = outcome;
     this.#failedSinceStart ||= failed;
     const settled = jobs.every((job) => this.#rendered.has(job) || this.#failedForGood.has(job));
     if (settled && this.#dirty.size === 0) {
@@ -241,7 +238,7 @@ export class Runner {
     if (previous?.equals(next)) return false;
     writeFileAtomic(job.destination, next);
     log.info('rendered', { destination: job.destination, bytes: next.length });
-    if (job.check && !(await this.#runAction(job.check, 'check', job))) {
+    if (job.check && !(await this.#runAction(job.check, 'check'))) {
       // Never leave a file that failed its check: the last good one goes back.
       if (previous) writeFileAtomic(job.destination, previous);
       else await rm(job.destination, { force: true });
@@ -251,7 +248,7 @@ export class Runner {
     return true;
   }
 
-  async #runAction(action: Action, kind: 'check' | 'command', job?: RunnerJob): Promise<boolean> {
+  async #runAction(action: Action, kind: 'check' | 'command'): Promise<boolean> {
     const log = this.#options.logger.child({ [kind]: action.name });
     // While stopping, an unchecked file counts as a failed check (the previous one goes back).
     if (this.#stopping) {
@@ -273,7 +270,6 @@ export class Runner {
     const detail = lastLine(result.output);
     const message = `${kind} failed: ${why}${detail ? `: ${detail}` : ''}`;
     log.error(message);
-    if (kind === 'check' && job) this.#options.events?.checkFailed?.(job, detail);
     this.#options.events?.actionFailed?.(action, message);
     return false;
   }

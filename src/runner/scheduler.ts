@@ -4,6 +4,7 @@
 // starts at least `minIntervalMs` after it, so a burst costs few commands. Renders that ran no
 // command are not paced: a template discovering its dependencies pass by pass stays fast. With `wait`, a burst
 // renders once no change came for `wait.minMs`, or `wait.maxMs` after its first change at the latest.
+import type { WaitSettings } from '../config/wait.ts';
 
 export interface SchedulerClock {
   now(): number;
@@ -13,7 +14,7 @@ export interface SchedulerClock {
 
 export interface SchedulerOptions {
   minIntervalMs: number;
-  wait?: { minMs: number; maxMs: number } | undefined;
+  wait?: WaitSettings | undefined;
   /** Time source and timers; the real ones unless a test injects its own. */
   clock?: SchedulerClock;
   /** Receives a rejection of `run`, which should handle its own errors; the scheduler goes on. */
@@ -28,7 +29,7 @@ const realClock: SchedulerClock = {
 
 export class RenderScheduler {
   readonly #minIntervalMs: number;
-  readonly #wait: { minMs: number; maxMs: number } | undefined;
+  readonly #wait: WaitSettings | undefined;
   readonly #clock: SchedulerClock;
   readonly #onError: (error: unknown) => void;
   readonly #run: () => Promise<boolean | void>;

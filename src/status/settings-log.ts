@@ -3,7 +3,7 @@
 // "unset"; its value never leaves the settings.
 import type { LogFields } from '../log/logger.ts';
 import type { Settings, TemplateSettings } from '../config/settings.ts';
-import { formatStatusAddress, type StatusAddress } from './status-address.ts';
+import { formatStatusAddress, type StatusAddress } from '../config/status-address.ts';
 
 export function settingsForLog(settings: Settings, status: StatusAddress | 'off', extra: LogFields = {}): LogFields {
   return {

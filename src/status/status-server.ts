@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HealthReport } from './health.ts';
-import { formatStatusAddress, type StatusAddress } from './status-address.ts';
+import { formatStatusAddress, type StatusAddress } from '../config/status-address.ts';
 
 export interface StatusSource {
   health(): HealthReport;

@@ -5,7 +5,7 @@
 // fields, its own @index/@key/@first/@last, helpers whose result depends on their arguments
 // alone, nested blocks of the same kind) writes the same text for the same list, so that text is
 // kept per list object and reused. Any other block renders as Handlebars renders it.
-import type { TemplateAst } from './environment.ts';
+import type { TemplateAst } from './compile.ts';
 import type { HelperSpec } from './helper-call.ts';
 import { helperName, isHelperCall } from './template-check.ts';
 

@@ -1,7 +1,7 @@
 // A partial that includes itself, directly or through others, recurses until the stack runs out
 // (Consul data has no nesting that could end it). Handlebars then throws a RangeError that says
 // nothing about where; this finds the inclusion that closes the loop, for the error message.
-import type { TemplateAst } from './environment.ts';
+import type { TemplateAst } from './compile.ts';
 import { positionFromHandlebars, type SourcePosition } from './template-error.ts';
 
 export interface PartialLoop {

@@ -2,7 +2,7 @@
 // is used as the right kind (block or value), gets the right number of parameters and only known
 // hash options; every partial it includes by name is defined in it. Without this, a typo would
 // only show when a render reached it, possibly much later.
-import type { TemplateAst } from './environment.ts';
+import type { TemplateAst } from './compile.ts';
 import type { HelperSpec } from './helper-call.ts';
 import { positionFromHandlebars, TemplateError } from './template-error.ts';
 

@@ -2,7 +2,7 @@
 // already fetched, any number of times, each render with its own record.
 import { readFile } from 'node:fs/promises';
 import type { Dependency } from '../dependency/dependency.ts';
-import { compileTemplate, fromHandlebarsError, parseTemplate, type CompiledTemplate } from './environment.ts';
+import { compileTemplate, fromHandlebarsError, parseTemplate, type CompiledTemplate } from './compile.ts';
 import { helperSpecs } from './helpers.ts';
 import { RenderContext, type DataSource, type Environment } from './render-context.ts';
 import { checkTemplate } from './template-check.ts';

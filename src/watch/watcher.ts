@@ -6,16 +6,15 @@
 // the whole catalog needs one per service, and an agent limits connections per client (200 by
 // default), so beyond the budget the service-health dependencies are served by one
 // CatalogChangeDetector per datacenter instead: four blocking loops, plus non-blocking fetches
-// of only the services that changed, at most `maxFetches` at once. A client created with
-// `maxConnections: connectionsNeeded(options)` then holds at most that many connections.
+// of only the services that changed, at most `maxFetches` at once.
 
 import type { Dependency } from '../dependency/dependency.ts';
-import { BlockingQuery, type ConsulReader } from '../consul/blocking-query.ts';
+import { BlockingQuery, type ConsulReader } from './blocking-query.ts';
 import type { Logger } from '../log/logger.ts';
-import { blockingQueriesPerDetector, CatalogChangeDetector } from './change-detector.ts';
-import type { AppliedChange } from './service-fetcher.ts';
+import { blockingQueriesPerDetector, CatalogChangeDetector } from './catalog/change-detector.ts';
+import type { AppliedChange } from './catalog/service-fetcher.ts';
 import { ConcurrencyLimit } from './concurrency-limit.ts';
-import { pooledServiceOf, type PooledService } from './pooled-service.ts';
+import { pooledServiceOf, type PooledService } from './catalog/pooled-service.ts';
 
 export interface WatcherOptions {
   waitMs: number;
@@ -25,10 +24,10 @@ export interface WatcherOptions {
   onError?: (dependency: Dependency, error: Error) => void;
   onRecover?: (dependency: Dependency) => void;
   /**
-   * Most blocking queries to hold open (default 128). When one per dependency would be more,
-   * service-health dependencies share catalog-wide change detection (4 per datacenter).
+   * Most blocking queries to hold open. When one per dependency would be more, service-health
+   * dependencies share catalog-wide change detection (4 per datacenter).
    */
-  maxBlockingQueries?: number;
+  maxBlockingQueries: number;
   /** Most non-blocking fetches in flight at once (default 8). */
   maxFetches?: number;
   /** Least time between two catch-up fetches of every detected service (default 30 s). */
@@ -37,25 +36,14 @@ export interface WatcherOptions {
   checksReconcileMs?: number;
 }
 
-/**
- * One long-poll per service answers a change faster than the detector (one small answer instead
- * of a signal, then a fetch, or the list of every check), and, at 100 services, renders sooner
- * after start. 128 serves a template over about 125 services that way, with as many connections:
- * that leaves room under the agent's limit of 200 per client address for other clients on the
- * same host. Past it, the detector serves any size with 4 loops and up to 8 fetches.
- */
-export const defaultMaxBlockingQueries = 128;
-export const defaultMaxFetches = 8;
+const defaultMaxFetches = 8;
+
+/** The connections a watcher with these options holds at most: the client's `maxConnections`. */
+export function connectionsNeeded(options: Pick<WatcherOptions, 'maxBlockingQueries' | 'maxFetches'>): number {
+  return options.maxBlockingQueries + (options.maxFetches ?? defaultMaxFetches);
+}
 const defaultCatchUpSpacingMs = 30_000;
 const defaultChecksReconcileMs = 1_000;
-
-/**
- * The connections a watcher with these options needs at most: the client's `maxConnections`.
- * (Dependencies that cannot share detection beyond the budget still need one each.)
- */
-export function connectionsNeeded(options: Pick<WatcherOptions, 'maxBlockingQueries' | 'maxFetches'>): number {
-  return (options.maxBlockingQueries ?? defaultMaxBlockingQueries) + (options.maxFetches ?? defaultMaxFetches);
-}
 
 interface Watch {
   dependency: Dependency;
@@ -87,7 +75,7 @@ export class Watcher {
   constructor(client: ConsulReader, options: WatcherOptions) {
     this.#client = client;
     this.#options = options;
-    this.#maxBlockingQueries = options.maxBlockingQueries ?? defaultMaxBlockingQueries;
+    this.#maxBlockingQueries = options.maxBlockingQueries;
     if (!Number.isInteger(this.#maxBlockingQueries) || this.#maxBlockingQueries < 1) {
       throw new Error(`invalid blocking query budget ${this.#maxBlockingQueries}: expected a whole number ≥ 1`);
     }

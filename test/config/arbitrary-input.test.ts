@@ -10,9 +10,9 @@ import { maxDurationMs, parseDuration } from '../../src/config/duration.ts';
 import { parseWait } from '../../src/config/wait.ts';
 import { parseTemplateSpec } from '../../src/config/template-spec.ts';
 import { parseConfig } from '../../src/config/config-file.ts';
-import { parseConsulAddress } from '../../src/consul/address.ts';
+import { parseConsulAddress } from '../../src/config/consul-address.ts';
 import { parseListen } from '../../src/lb/listen.ts';
-import { parseStatusAddress } from '../../src/status/status-address.ts';
+import { parseStatusAddress } from '../../src/config/status-address.ts';
 import { booleanValueProblem, normalizeArgv } from '../../src/cli/argv.ts';
 
 /** Any text: every UTF-16 code unit, lone surrogates and control characters included. */

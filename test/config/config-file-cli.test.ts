@@ -5,9 +5,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startConsul, type ConsulAgent } from '../support/consul.ts';
-import { runDrcon } from '../support/drcon.ts';
-import { freePort } from '../support/ports.ts';
+import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
+import { runDrcon } from '../../harness/drcon.ts';
+import { freePort } from '../../harness/ports.ts';
 
 describe('drcon -config', () => {
   let consul: ConsulAgent;

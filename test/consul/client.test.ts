@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { ConsulClient, ConsulError, endpointOf } from '../../src/consul/client.ts';
 import type { ConsulRequestInfo } from '../../src/consul/types.ts';
 import { createLogger } from '../../src/log/logger.ts';
-import { startConsul, type ConsulAgent } from '../support/consul.ts';
-import { freePort } from '../support/ports.ts';
+import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
+import { freePort } from '../../harness/ports.ts';
 import { startFakeConsul } from './fake-consul.ts';
 
 describe('ConsulClient against a real agent', () => {

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { convertTemplate } from '../../src/convert/convert.ts';
-import { runDrcon } from '../support/drcon.ts';
+import { runDrcon } from '../../harness/drcon.ts';
 
 describe('drcon convert', () => {
   let dir: string;

@@ -9,7 +9,7 @@ import { healthService } from '../../src/dependency/health-service.ts';
 import { kvKey } from '../../src/dependency/kv-key.ts';
 import { directChildren, kvList } from '../../src/dependency/kv-list.ts';
 import { parseServiceQuery } from '../../src/dependency/service-query.ts';
-import { startConsul, type ConsulAgent } from '../support/consul.ts';
+import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
 
 let consul: ConsulAgent;
 

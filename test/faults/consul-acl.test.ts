@@ -8,9 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startConsul, type ConsulAgent } from '../support/consul.ts';
-import { runDrcon, startDrcon, type RunningDrcon } from '../support/drcon.ts';
-import { freePort } from '../support/ports.ts';
+import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
+import { runDrcon, startDrcon, type RunningDrcon } from '../../harness/drcon.ts';
+import { freePort } from '../../harness/ports.ts';
 
 const managementToken = randomUUID();
 const dir = mkdtempSync(join(tmpdir(), 'drcon-acl-'));

@@ -11,13 +11,13 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startConsul } from '../support/consul.ts';
-import { startDrcon } from '../support/drcon.ts';
-import { startBackend, type Backend } from '../support/backend.ts';
-import { freePort } from '../support/ports.ts';
-import { versionLog } from '../support/version-log.ts';
-import { waitFor } from '../support/wait.ts';
-import { startLoadLoop } from '../support/load-loop.ts';
+import { startConsul } from '../../harness/consul.ts';
+import { startDrcon } from '../../harness/drcon.ts';
+import { startBackend, type Backend } from '../../harness/backend.ts';
+import { freePort } from '../../harness/ports.ts';
+import { versionLog } from '../../harness/version-log.ts';
+import { waitFor } from '../../harness/wait.ts';
+import { startLoadLoop } from '../../harness/load-loop.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'drcon-outage-'));
 chmodSync(root, 0o711); // Nginx workers (another user when run as root) pass through it

@@ -13,9 +13,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { startDrcon } from '../support/drcon.ts';
-import { versionLog } from '../support/version-log.ts';
-import { waitFor } from '../support/wait.ts';
+import { startDrcon } from '../../harness/drcon.ts';
+import { versionLog } from '../../harness/version-log.ts';
+import { waitFor } from '../../harness/wait.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'drcon-bad-answers-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -9,13 +9,13 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startConsulCluster, type ClusterAgent, type ConsulCluster } from '../support/consul-cluster.ts';
-import { startDrcon, type RunningDrcon } from '../support/drcon.ts';
-import { startBackend, type Backend } from '../support/backend.ts';
-import { startLoadLoop } from '../support/load-loop.ts';
-import { freePort } from '../support/ports.ts';
-import { versionLog, type VersionLog } from '../support/version-log.ts';
-import { waitFor } from '../support/wait.ts';
+import { startConsulCluster, type ClusterAgent, type ConsulCluster } from '../../harness/consul-cluster.ts';
+import { startDrcon, type RunningDrcon } from '../../harness/drcon.ts';
+import { startBackend, type Backend } from '../../harness/backend.ts';
+import { startLoadLoop } from '../../harness/load-loop.ts';
+import { freePort } from '../../harness/ports.ts';
+import { versionLog, type VersionLog } from '../../harness/version-log.ts';
+import { waitFor } from '../../harness/wait.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'drcon-cluster-test-'));
 chmodSync(root, 0o711); // Nginx workers (another user when run as root) pass through it

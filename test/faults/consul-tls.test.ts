@@ -7,9 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startConsul, type ConsulAgent } from '../support/consul.ts';
-import { runDrcon, startDrcon } from '../support/drcon.ts';
-import { freePort } from '../support/ports.ts';
+import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
+import { runDrcon, startDrcon } from '../../harness/drcon.ts';
+import { freePort } from '../../harness/ports.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'drcon-tls-'));
 const ca = join(dir, 'consul-agent-ca.pem');

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runDrcon, startDrcon } from '../support/drcon.ts';
-import { freePort } from '../support/ports.ts';
+import { runDrcon, startDrcon } from '../../harness/drcon.ts';
+import { freePort } from '../../harness/ports.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'drcon-unreachable-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

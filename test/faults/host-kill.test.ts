@@ -11,10 +11,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as yieldToEvents, setTimeout as sleep } from 'node:timers/promises';
-import { startConsul, type ConsulAgent } from '../support/consul.ts';
-import { startDrcon, type RunningDrcon } from '../support/drcon.ts';
-import { waitFor } from '../support/wait.ts';
-import { processesWith } from '../support/processes.ts';
+import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
+import { startDrcon, type RunningDrcon } from '../../harness/drcon.ts';
+import { waitFor } from '../../harness/wait.ts';
+import { processesWith } from '../../harness/processes.ts';
 
 let consul: ConsulAgent;
 let drcon: RunningDrcon | undefined;

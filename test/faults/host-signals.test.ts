@@ -6,11 +6,11 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startConsul, type ConsulAgent } from '../support/consul.ts';
-import { startDrcon, type RunningDrcon } from '../support/drcon.ts';
-import { freePort } from '../support/ports.ts';
-import { waitFor } from '../support/wait.ts';
-import { descendantsOf, isAlive } from '../support/processes.ts';
+import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
+import { startDrcon, type RunningDrcon } from '../../harness/drcon.ts';
+import { freePort } from '../../harness/ports.ts';
+import { waitFor } from '../../harness/wait.ts';
+import { descendantsOf, isAlive } from '../../harness/processes.ts';
 
 let consul: ConsulAgent;
 const running: RunningDrcon[] = [];

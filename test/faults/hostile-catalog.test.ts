@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startConsul, type ConsulAgent } from '../support/consul.ts';
-import { startDrcon, type RunningDrcon } from '../support/drcon.ts';
-import { startBackend, type Backend } from '../support/backend.ts';
-import { freePort } from '../support/ports.ts';
-import { waitFor } from '../support/wait.ts';
+import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
+import { startDrcon, type RunningDrcon } from '../../harness/drcon.ts';
+import { startBackend, type Backend } from '../../harness/backend.ts';
+import { freePort } from '../../harness/ports.ts';
+import { waitFor } from '../../harness/wait.ts';
 import { nginxStatements, type Statement } from './hostile-nginx-statements.ts';
 
 let consul: ConsulAgent;

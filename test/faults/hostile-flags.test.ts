@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runDrcon } from '../support/drcon.ts';
+import { runDrcon } from '../../harness/drcon.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'drcon-hostile-flags-'));
 const template = join(dir, 't.hbs');

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startConsul, type ConsulAgent } from '../support/consul.ts';
-import { runDrcon, type DrconRun } from '../support/drcon.ts';
+import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
+import { runDrcon, type DrconRun } from '../../harness/drcon.ts';
 
 let consul: ConsulAgent;
 const dir = mkdtempSync(join(tmpdir(), 'drcon-hostile-template-'));

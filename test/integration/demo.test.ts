@@ -9,8 +9,8 @@ import { rm } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../support/ports.ts';
-import { exitWithOutput } from '../support/process-end.ts';
+import { freePort } from '../../harness/ports.ts';
+import { exitWithOutput } from '../../harness/process-end.ts';
 
 const demoScript = fileURLToPath(new URL('../../scripts/demo.ts', import.meta.url));
 

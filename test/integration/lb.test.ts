@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startConsul, type ConsulAgent } from '../support/consul.ts';
-import { startDrcon, type RunningDrcon } from '../support/drcon.ts';
-import { startBackend, type Backend } from '../support/backend.ts';
-import { freePort } from '../support/ports.ts';
-import { waitFor } from '../support/wait.ts';
-import { nginxSettled, workerPids } from '../support/nginx.ts';
+import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
+import { startDrcon, type RunningDrcon } from '../../harness/drcon.ts';
+import { startBackend, type Backend } from '../../harness/backend.ts';
+import { freePort } from '../../harness/ports.ts';
+import { waitFor } from '../../harness/wait.ts';
+import { nginxSettled, workerPids } from '../../harness/nginx.ts';
 
 let consul: ConsulAgent;
 const cleanups: (() => Promise<unknown>)[] = [];

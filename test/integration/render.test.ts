@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync, statSync, chmodSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startConsul, type ConsulAgent } from '../support/consul.ts';
-import { runDrcon, startDrcon, type RunningDrcon } from '../support/drcon.ts';
-import { waitFor } from '../support/wait.ts';
+import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
+import { runDrcon, startDrcon, type RunningDrcon } from '../../harness/drcon.ts';
+import { waitFor } from '../../harness/wait.ts';
 
 let consul: ConsulAgent;
 const running: RunningDrcon[] = [];

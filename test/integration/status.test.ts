@@ -6,10 +6,10 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { startConsul, type ConsulAgent } from '../support/consul.ts';
-import { runDrcon, startDrcon, type RunningDrcon } from '../support/drcon.ts';
-import { freePort } from '../support/ports.ts';
-import { waitFor } from '../support/wait.ts';
+import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
+import { runDrcon, startDrcon, type RunningDrcon } from '../../harness/drcon.ts';
+import { freePort } from '../../harness/ports.ts';
+import { waitFor } from '../../harness/wait.ts';
 
 let consul: ConsulAgent;
 const running: RunningDrcon[] = [];

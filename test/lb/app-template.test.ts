@@ -6,14 +6,15 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { get as httpGet } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { writeFileAtomic } from '../../src/runner/atomic-write.ts';
-import { checkNginxConfig } from '../../src/lb/nginx-check.ts';
+import { writeFileAtomic } from '../../src/output/atomic-write.ts';
+import { nginxCheckAction } from '../../src/lb/nginx-actions.ts';
+import { silentLogger } from '../../src/log/logger.ts';
 import type { NginxLayout } from '../../src/lb/layout.ts';
 import { Template } from '../../src/template/template.ts';
-import { startBackend, type Backend } from '../support/backend.ts';
-import { runNginx, tempNginxDir, type NginxProcess } from '../support/nginx.ts';
-import { freePort } from '../support/ports.ts';
-import { waitFor } from '../support/wait.ts';
+import { startBackend, type Backend } from '../../harness/backend.ts';
+import { runNginx, tempNginxDir, type NginxProcess } from '../../harness/nginx.ts';
+import { freePort } from '../../harness/ports.ts';
+import { waitFor } from '../../harness/wait.ts';
 
 const templatePath = fileURLToPath(new URL('../../templates/app.conf.hbs', import.meta.url));
 
@@ -79,7 +80,8 @@ function render(services: string[], catalog: Catalog): string {
 /** Renders, writes, checks with `nginx -t`, reloads Nginx, and waits until it serves `probe`. */
 async function serve(services: string[], catalog: Catalog, probe: () => Promise<boolean>): Promise<void> {
   writeFileAtomic(layout.appConfig, render(services, catalog));
-  assert.deepEqual(await checkNginxConfig(layout), { ok: true });
+  const checked = await nginxCheckAction(layout, silentLogger, 30_000).run();
+  assert.equal(checked.ok, true, checked.output);
   await nginx!.reload();
   await waitFor('nginx to serve the new configuration', probe);
 }

@@ -5,11 +5,12 @@ import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { nginxArgs } from '../../src/lb/layout.ts';
-import { checkNginxConfig } from '../../src/lb/nginx-check.ts';
+import { nginxCheckAction } from '../../src/lb/nginx-actions.ts';
+import { silentLogger } from '../../src/log/logger.ts';
 import { placeholderBody } from '../../src/lb/placeholder.ts';
-import { runNginx, tempNginxDir } from '../support/nginx.ts';
-import { freePort } from '../support/ports.ts';
-import { waitFor } from '../support/wait.ts';
+import { runNginx, tempNginxDir } from '../../harness/nginx.ts';
+import { freePort } from '../../harness/ports.ts';
+import { waitFor } from '../../harness/wait.ts';
 
 test('prepareNginxDir lays out the main config, mime types, temp dir and a placeholder app.conf', async (t) => {
   const { layout, remove } = await tempNginxDir('127.0.0.1:1');
@@ -27,7 +28,8 @@ test('prepareNginxDir lays out the main config, mime types, temp dir and a place
 test('the main config with the placeholder passes nginx -t', async (t) => {
   const { layout, remove } = await tempNginxDir('127.0.0.1:1');
   t.after(remove);
-  assert.deepEqual(await checkNginxConfig(layout), { ok: true });
+  const result = await nginxCheckAction(layout, silentLogger, 30_000).run();
+  assert.equal(result.ok, true, result.output);
 });
 
 test('an Nginx started on a prepared dir answers 503 from the placeholder, logs the request, and stops', async (t) => {

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { nginxCheckAction } from '../../src/lb/nginx-actions.ts';
 import { silentLogger } from '../../src/log/logger.ts';
-import { tempNginxDir } from '../support/nginx.ts';
-import { processesWith } from '../support/processes.ts';
-import { waitFor } from '../support/wait.ts';
+import { tempNginxDir } from '../../harness/nginx.ts';
+import { processesWith } from '../../harness/processes.ts';
+import { waitFor } from '../../harness/wait.ts';
 
 /** The shells the check holds for its next run, for the Nginx of `dir`. */
 const heldShells = (dir: string) => processesWith('read -r _').filter((entry) => entry.commandLine.includes(dir));

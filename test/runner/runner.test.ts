@@ -5,11 +5,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startConsul, type ConsulAgent } from '../support/consul.ts';
-import { waitFor } from '../support/wait.ts';
+import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
+import { waitFor } from '../../harness/wait.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import type { Action } from '../../src/runner/action.ts';
-import { runTemplates } from '../../src/cli/run-templates.ts';
+import { runTemplates } from '../../src/engine/run-templates.ts';
+import { mergeSettings } from '../../src/config/settings.ts';
 
 let consul: ConsulAgent;
 const dir = mkdtempSync(join(tmpdir(), 'drcon-runner-'));
@@ -41,10 +42,9 @@ test('a pass prepares its check and command for their next run only after its la
   const events: string[] = [];
   let stop: (status: number) => void = () => {};
   const finished = runTemplates({
-    consul: { addresses: [consul.address] },
+    settings: mergeSettings({ consulAddresses: [consul.address], blockingWaitMs: 10_000, maxStaleMs: 2_000, minIntervalMs: 0 }),
     jobs: [{ source, destination: join(dir, 'app.out'), check: recordingAction('check', events), command: recordingAction('command', events) }],
     logger: createLogger({ write: () => {} }),
-    blockingWaitMs: 10_000, maxStaleMs: 2_000, minIntervalMs: 0,
     until: new Promise<number>((resolve) => (stop = resolve)),
     handleStopSignals: false,
   });

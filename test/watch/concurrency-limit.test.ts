@@ -5,7 +5,7 @@ import { healthService } from '../../src/dependency/health-service.ts';
 import { kvList } from '../../src/dependency/kv-list.ts';
 import { parseServiceQuery } from '../../src/dependency/service-query.ts';
 import { ConcurrencyLimit } from '../../src/watch/concurrency-limit.ts';
-import { pooledServiceOf } from '../../src/watch/pooled-service.ts';
+import { pooledServiceOf } from '../../src/watch/catalog/pooled-service.ts';
 
 test('never more tasks at once than the limit, and every task runs in arrival order', async () => {
   const limit = new ConcurrencyLimit(3);

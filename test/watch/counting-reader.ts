@@ -1,6 +1,6 @@
 // The real Consul client, counting the requests in flight: all of them, and the blocking ones
 // (those sent with an index). Each HTTP request in flight holds one connection to the agent.
-import type { ConsulReader } from '../../src/consul/blocking-query.ts';
+import type { ConsulReader } from '../../src/watch/blocking-query.ts';
 import type { ConsulClient } from '../../src/consul/client.ts';
 
 export interface CountingReader extends ConsulReader {

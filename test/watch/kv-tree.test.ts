@@ -5,8 +5,8 @@ import { ConsulClient } from '../../src/consul/client.ts';
 import { kvList, type KvPair } from '../../src/dependency/kv-list.ts';
 import { silentLogger } from '../../src/log/logger.ts';
 import { Watcher } from '../../src/watch/watcher.ts';
-import { startConsul, type ConsulAgent } from '../support/consul.ts';
-import { waitFor } from '../support/wait.ts';
+import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
+import { waitFor } from '../../harness/wait.ts';
 import { countingReader } from './counting-reader.ts';
 
 const keyCount = 10_000;

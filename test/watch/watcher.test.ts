@@ -9,8 +9,8 @@ import { kvList } from '../../src/dependency/kv-list.ts';
 import { parseServiceQuery } from '../../src/dependency/service-query.ts';
 import { createLogger, silentLogger } from '../../src/log/logger.ts';
 import { Watcher, type WatcherOptions } from '../../src/watch/watcher.ts';
-import { startConsul, type ConsulAgent } from '../support/consul.ts';
-import { waitFor } from '../support/wait.ts';
+import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
+import { waitFor } from '../../harness/wait.ts';
 import { countingReader, type CountingReader } from './counting-reader.ts';
 
 const serviceCount = 60;
