@@ -4,16 +4,19 @@
 #   docker run -e CONSUL=consul:8500 -e SERVICE=simple -p 80:80 drcon
 #   docker run -v /var/run/docker.sock:/tmp/docker.sock -h $HOST_IP drcon register consul://$HOST_IP:8500
 
-# Build: compile the TypeScript, then keep only the runtime dependencies.
+# Build: compile the TypeScript and bundle it, then keep only the runtime dependencies.
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # No install scripts: the `node` dev dependency would download a second Node, and `prepare`
-# would compile before the sources are here. TypeScript needs neither.
+# would compile before the sources are here. TypeScript needs neither, and esbuild finds its
+# binary in its platform package without its own.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/bundle.ts ./scripts/
 COPY src ./src
 RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json \
+ && node scripts/bundle.ts \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 # Runtime: Node, Debian's Nginx with its Lua module (for UPSTREAMS=live), and tini as PID 1

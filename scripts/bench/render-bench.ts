@@ -15,6 +15,7 @@ import { maximum, percentile, type Figure, type Section } from './figures.ts';
 import type { BenchContext, BenchMode } from './mode.ts';
 import { processUsage } from './process-usage.ts';
 import { atomicWriteCosts, commandStartCosts, watchOnce } from './render-stages.ts';
+import { firstRenderCosts, versionCosts } from './start-up.ts';
 import { anchorWallClock, nsToMs } from './wall-clock.ts';
 
 const service = 'bench';
@@ -23,6 +24,7 @@ const changeSpacingMs = 300;
 const burstChanges = 200;
 const idleSeconds = 10;
 const stageSamples = 30;
+const startUpSamples = 10;
 
 export const renderBench: BenchMode = {
   flag: 'render',
@@ -55,6 +57,13 @@ async function measure({ progress }: BenchContext, cleanups: Cleanups): Promise<
   const startupMs = performance.now() - spawnedAt;
   await log.waitForQuiet(300, 5_000);
   figures.push({ id: 'startup_first_render_ms', label: 'start-up: process spawn → first render written', value: startupMs, unit: 'ms' });
+  progress(`A: start-up, ${startUpSamples} starts each`);
+  const starts = await firstRenderCosts(consul.address, source, dir, startUpSamples);
+  const versions = versionCosts(startUpSamples);
+  figures.push(
+    { id: 'startup_first_render_p50_ms', label: `start-up: spawn → first render, p50 of ${startUpSamples} more starts`, value: percentile(starts, 50), unit: 'ms', target: { atMost: 100 }, reference: '12–23 ms' },
+    { id: 'version_p50_ms', label: `\`drcon --version\`, spawn → exit, p50 of ${startUpSamples}`, value: percentile(versions, 50), unit: 'ms', target: { atMost: 80 } },
+  );
 
   const { latencies, consulAnswers } = await changeLatencies(consul, log, progress);
   const missed = latencyChanges - latencies.length;

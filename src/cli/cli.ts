@@ -1,39 +1,69 @@
 // Parses the command line with yargs and dispatches to one command module.
-import yargs, { type Argv, type CommandModule } from 'yargs';
 import { readFileSync } from 'node:fs';
 import { booleanValueProblem, normalizeArgv } from './argv.ts';
 import { unknownFlagProblem } from './unknown-flag.ts';
 import { UsageError } from './usage-error.ts';
-import { renderCommand } from './render.ts';
-import { lbCommand } from './lb.ts';
-import { convertCommand } from './convert.ts';
-import { registerCommand } from './register.ts';
+import { packagePath } from '../package-root.ts';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 
-const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const packageJson = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string };
 
 /** Runs drcon with these arguments; resolves to the process exit status. */
 export async function runCli(args: readonly string[]): Promise<number> {
   let status = 0;
   try {
     const argv = normalizeArgv(args);
+    // `drcon --version` alone answers before yargs loads: a third of its start-up otherwise.
+    if (argv.length === 1 && argv[0] === '--version') {
+      process.stdout.write(`${packageJson.version}\n`);
+      return 0;
+    }
+    const [{ default: yargs }, { renderCommand }, { lbCommand }, { convertCommand }, { registerCommand }] = await Promise.all([
+      import('yargs'), import('./render.ts'), import('./lb.ts'), import('./convert.ts'), import('./register.ts'),
+    ]);
+    const setStatus = (code: number) => (status = code);
     const checked = <T>(command: CommandModule<object, T>) => checkFlags(command, args, argv);
-    await yargs(argv)
+    const commands = {
+      render: checked(renderCommand(setStatus)),
+      lb: checked(lbCommand(setStatus)),
+      convert: checked(convertCommand(setStatus)),
+      register: checked(registerCommand(setStatus)),
+    };
+    const parser = (args: string[]) =>
+      yargs(args)
+        .version(packageJson.version)
+        .strict()
+        .help()
+        .wrap(Math.min(110, process.stdout.columns ?? 110))
+        .exitProcess(false)
+        .fail((message, error) => {
+          // yargs breaks some messages over lines ("Invalid values:\n  Argument: …"): keep them one.
+          throw error ?? new UsageError(message.replace(/\n\s*/g, ' '));
+        });
+
+    // yargs lays out a command's whole help text each time it runs one, shown or not: measuring
+    // every word's width was a fifth of `drcon render`'s start-up. render and lb (flags only, no
+    // positionals) are parsed as the flags of a top-level parser and their handler called here;
+    // --help, --version and convert go through yargs's commands.
+    const direct = argv[0] === 'render' || argv[0] === 'lb' ? commands[argv[0]] : undefined;
+    if (direct !== undefined && !argv.includes('--help') && !argv.includes('--version')) {
+      const builder = direct.builder as (parser: Argv) => Argv<ArgumentsCamelCase<object>>;
+      const parsed = await builder(parser(argv.slice(1)).scriptName(`drcon ${argv[0]}`)).parseAsync();
+      const unknown = parsed._.map(String);
+      // What yargs's strict mode says of a stray positional (it checks those only for commands).
+      if (unknown.length > 0) throw new UsageError(`Unknown argument${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
+      await (direct.handler as (argv: ArgumentsCamelCase<object>) => Promise<void>)(parsed);
+      return status;
+    }
+
+    await parser(argv)
       .scriptName('drcon')
       .usage('$0 <command> [flags]\n\nRenders Nginx config from Consul with blocking queries and Handlebars templates.')
-      .command(checked(renderCommand((code) => (status = code))))
-      .command(checked(lbCommand((code) => (status = code))))
-      .command(checked(convertCommand((code) => (status = code))))
-      .command(checked(registerCommand((code) => (status = code))))
+      .command(commands.render)
+      .command(commands.lb)
+      .command(commands.convert)
+      .command(commands.register)
       .demandCommand(1, 'no command given (try: drcon render -template "in.hbs:out.conf:cmd")')
-      .version(packageJson.version)
-      .strict()
-      .help()
-      .wrap(Math.min(110, process.stdout.columns ?? 110))
-      .exitProcess(false)
-      .fail((message, error) => {
-        // yargs breaks some messages over lines ("Invalid values:\n  Argument: …"): keep them one.
-        throw error ?? new UsageError(message.replace(/\n\s*/g, ' '));
-      })
       .parseAsync();
   } catch (error) {
     // A usage error may list several problems, one per line (every unsupported config setting);

@@ -1,10 +1,10 @@
 // `drcon convert`: translates a consul-template template into drcon's Handlebars. Every construct
 // it cannot translate goes to stderr as `file:line:col: cannot translate "name": why`; the
 // result is still written, with a marker in each such place, and the exit status is then 1.
+// The converter (and Handlebars) is imported by the handler: other commands never load it.
 import { readFile, writeFile } from 'node:fs/promises';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { formatProblem, GoSyntaxError } from '../convert/conversion-problem.ts';
-import { convertTemplate } from '../convert/convert.ts';
+import type { convertTemplate } from '../convert/convert.ts';
 import { UsageError } from './usage-error.ts';
 
 interface ConvertArgs {
@@ -30,6 +30,9 @@ export function convertCommand(setStatus: (code: number) => void): CommandModule
       } catch (error) {
         throw new Error(`cannot read ${file}: ${(error as Error).message}`, { cause: error });
       }
+      const [{ formatProblem, GoSyntaxError }, { convertTemplate }] = await Promise.all([
+        import('../convert/conversion-problem.ts'), import('../convert/convert.ts'),
+      ]);
       let result: ReturnType<typeof convertTemplate>;
       try {
         result = convertTemplate(source);

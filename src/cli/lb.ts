@@ -1,26 +1,15 @@
 // `drcon lb`: the DR CoN load balancer. Renders the Nginx config from Consul, runs Nginx as its
 // child, checks every new config with `nginx -t` before reloading, and exits with Nginx's status.
+// What runs it is imported by the handler: `drcon --version`, `--help` and other commands skip it.
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../package-root.ts';
 import { withConsulFlags, withStatusFlag } from './common-flags.ts';
-import { resolveSettings, type CommonArgs } from './settings-from-flags.ts';
-import { runTemplates } from '../engine/run-templates.ts';
+import type { CommonArgs } from './settings-from-flags.ts';
 import { UsageError } from './usage-error.ts';
-import { loggerFor } from '../engine/settings-logger.ts';
-import { ChildSupervisor } from '../process/supervisor.ts';
-import { ChildLifecycle } from '../process/child-lifecycle.ts';
-import { runSignals } from '../process/signals.ts';
 import { formatDuration } from '../config/duration.ts';
-import { prepareNginxDir, nginxArgs } from '../lb/layout.ts';
 import { parseListen } from '../lb/listen.ts';
-import { openNginxStdout } from '../lb/nginx-stdout.ts';
-import { nginxCheckAction, nginxReloadAction } from '../lb/nginx-actions.ts';
-import { luaModuleDirectives } from '../lb/lua-module.ts';
-import { prepareLiveLayout, removeLiveLayout } from '../lb/live-layout.ts';
-import { LiveUpstreams } from '../lb/live-upstreams.ts';
-import { settingsForLog } from '../status/settings-log.ts';
 import { formatStatusAddress } from '../config/status-address.ts';
 import { defaults } from '../config/defaults.ts';
 
@@ -34,7 +23,7 @@ interface LbArgs extends CommonArgs {
 
 const upstreamsModes = ['reload', 'live'] as const;
 
-const shippedTemplate = fileURLToPath(new URL('../../templates/app.conf.hbs', import.meta.url));
+const shippedTemplate = packagePath('templates', 'app.conf.hbs');
 /** How long Nginx waits for the first complete render before it starts with the 503 placeholder. */
 const firstRenderGraceMs = 5_000;
 
@@ -56,6 +45,16 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
         .option('exec-kill-signal', { type: 'string', defaultDescription: defaults.lbKillSignal, describe: 'signal Nginx gets when drcon gets SIGTERM (SIGQUIT: graceful)' })
         .option('exec-kill-timeout', { type: 'string', defaultDescription: formatDuration(defaults.lbKillTimeoutMs), describe: 'after it, a Nginx still stopping gets SIGTERM (fast shutdown), and SIGKILL 5 s later' }) as unknown as Argv<LbArgs>,
     handler: async (argv: ArgumentsCamelCase<LbArgs>) => {
+      const [
+        { resolveSettings }, { runTemplates }, { loggerFor }, { ChildSupervisor }, { ChildLifecycle },
+        { prepareNginxDir, nginxArgs }, { openNginxStdout }, { nginxCheckAction, nginxReloadAction }, { settingsForLog },
+        { runSignals }, { luaModuleDirectives }, { prepareLiveLayout, removeLiveLayout }, { LiveUpstreams },
+      ] = await Promise.all([
+        import('./settings-from-flags.ts'), import('../engine/run-templates.ts'), import('../engine/settings-logger.ts'),
+        import('../process/supervisor.ts'), import('../process/child-lifecycle.ts'), import('../lb/layout.ts'),
+        import('../lb/nginx-stdout.ts'), import('../lb/nginx-actions.ts'), import('../status/settings-log.ts'),
+        import('../process/signals.ts'), import('../lb/lua-module.ts'), import('../lb/live-layout.ts'), import('../lb/live-upstreams.ts'),
+      ]);
       const env = process.env;
       const consulAddr = argv.consulAddr ?? (env.CONSUL ? [env.CONSUL] : undefined);
       const template = argv.template ?? env.TEMPLATE ?? shippedTemplate;
@@ -84,7 +83,7 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
       const layout = await prepareNginxDir(dir, { listen });
       const nginx = new ChildSupervisor();
       const check = nginxCheckAction(layout, logger, settings.commandTimeoutMs);
-      let liveUpstreams: LiveUpstreams | undefined;
+      let liveUpstreams: InstanceType<typeof LiveUpstreams> | undefined;
       if (live) {
         try {
           const liveLayout = await prepareLiveLayout(layout, await luaModuleDirectives(layout.nginx));

@@ -10,8 +10,6 @@ import { parseConsulAddress } from '../config/consul-address.ts';
 import { parseStatusAddress, type StatusAddress } from '../config/status-address.ts';
 import { defaultDockerHost, parseDockerHost } from '../register/docker-host.ts';
 import { existsSync } from 'node:fs';
-import { runRegister } from '../register/run-register.ts';
-import { resolveSettings } from './settings-from-flags.ts';
 import { UsageError } from './usage-error.ts';
 
 interface RegisterArgs {
@@ -67,6 +65,7 @@ export function registerCommand(setStatus: (code: number) => void): CommandModul
       const env = process.env;
       const address = argv.registry === undefined ? undefined : registryAddress(argv.registry);
       // Token, CA and environment as for render; the registry URI wins over CONSUL_HTTP_ADDR.
+      const { resolveSettings } = await import('./settings-from-flags.ts');
       const settings = await resolveSettings({ consulAddr: address === undefined ? undefined : [address], tokenFile: argv.tokenFile, caFile: argv.caFile, insecureSkipVerify: argv.insecureSkipVerify, logLevel: argv.logLevel, logFormat: argv.logFormat, statusAddr: argv.statusAddr });
       let docker;
       try {
@@ -98,6 +97,7 @@ export function registerCommand(setStatus: (code: number) => void): CommandModul
         consul: settings.consulAddresses.join(','), token: settings.token ? 'set' : 'unset', docker: docker.text, hostname,
         internal: options.mapping.internal, explicit: options.mapping.explicit, deregister: options.deregister, resync: `${options.resyncMs}ms`,
       });
+      const { runRegister } = await import('../register/run-register.ts');
       setStatus(await runRegister(options));
     },
   };

@@ -1,19 +1,12 @@
 // `drcon render`: consul-template's command line, rendering Handlebars templates from Consul.
+// What runs templates is imported by the handler, not here: `drcon --version`, `--help` and the
+// other commands then load none of it (start-up time is mostly module loading).
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { withConsulFlags, withStatusFlag } from './common-flags.ts';
-import { flagSignal, resolveSettings, type CommonArgs } from './settings-from-flags.ts';
-import { runTemplates } from '../engine/run-templates.ts';
-import { loggerFor } from '../engine/settings-logger.ts';
-import { shellAction } from '../runner/action.ts';
+import type { CommonArgs } from './settings-from-flags.ts';
 import { UsageError } from './usage-error.ts';
 import { defaults } from '../config/defaults.ts';
-import { settingsForLog } from '../status/settings-log.ts';
-import { ChildSupervisor } from '../process/supervisor.ts';
-import { ChildLifecycle } from '../process/child-lifecycle.ts';
-import { childStopSignals, runSignals } from '../process/signals.ts';
 import { formatDuration } from '../config/duration.ts';
-import { signalAction } from '../runner/action.ts';
-import { Template } from '../template/template.ts';
 import type { TemplateSettings } from '../config/settings.ts';
 
 interface RenderArgs extends CommonArgs {
@@ -48,6 +41,7 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
         .option('exec-kill-timeout', { type: 'string', defaultDescription: formatDuration(defaults.execKillTimeoutMs), describe: 'how long the -exec child may take to stop before it is killed' })
         .example('$0 render -template "app.hbs:/etc/nginx/conf.d/app.conf:nginx -s reload"', '') as unknown as Argv<RenderArgs>,
     handler: async (argv: ArgumentsCamelCase<RenderArgs>) => {
+      const { flagSignal, resolveSettings } = await import('./settings-from-flags.ts');
       const settings = await resolveSettings(argv);
       if (settings.templates.length === 0) throw new UsageError('-template: at least one template is needed (source:destination[:command])');
       const checks = parseChecks(argv.check ?? [], settings.templates.map((template) => template.destination));
@@ -56,6 +50,10 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
       const exec = argv.exec ?? settings.exec?.command;
       const reloadSignal = flagSignal(argv.execReloadSignal ?? settings.exec?.reloadSignal ?? defaults.execReloadSignal, '-exec-reload-signal');
       if (exec !== undefined && (settings.once || settings.dry)) throw new UsageError('-exec: cannot be combined with -once or -dry');
+      const [{ runTemplates }, { loggerFor }, { settingsForLog }, { ChildSupervisor }, { ChildLifecycle }, { childStopSignals, runSignals }] = await Promise.all([
+        import('../engine/run-templates.ts'), import('../engine/settings-logger.ts'), import('../status/settings-log.ts'),
+        import('../process/supervisor.ts'), import('../process/child-lifecycle.ts'), import('../process/signals.ts'),
+      ]);
       const logger = loggerFor(settings);
       const status = settings.statusAddress ?? 'off';
       // A one-shot run's stderr carries only what went wrong (scripts read it); a long-running one
@@ -64,8 +62,11 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
       if (argv.consulRetryAttempts !== undefined && !settings.once) {
         logger.warn('-consul-retry-attempts applies to -once only: a watching drcon keeps retrying and keeps its last good files');
       }
+      // Commands and -exec need execa (about a hundred modules): templates without any never load it.
+      const runsCommands = exec !== undefined || checks.size > 0 || settings.templates.some((template) => template.command !== undefined || template.check !== undefined);
+      const actions = runsCommands ? await import('../runner/action.ts') : undefined;
       const shell = (command: string | undefined, timeoutMs: number | undefined) =>
-        command === undefined ? undefined : shellAction(command, timeoutMs ?? settings.commandTimeoutMs, logger, { holdNext: !settings.once && !settings.dry });
+        command === undefined || actions === undefined ? undefined : actions.shellAction(command, timeoutMs ?? settings.commandTimeoutMs, logger, { holdNext: !settings.once && !settings.dry });
 
       const child = exec === undefined ? undefined : new ChildSupervisor();
       // -exec-kill-signal for every stop signal; without it, the signal drcon got (SIGTERM for the others).
@@ -89,9 +90,9 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
             })),
             logger,
             status: status === 'off' ? undefined : { address: status, required: true },
-            ...(child && lifecycle && exec !== undefined
+            ...(child && lifecycle && actions && exec !== undefined
               ? {
-                  afterChange: signalAction(child, reloadSignal),
+                  afterChange: actions.signalAction(child, reloadSignal),
                   onFirstRender: () => lifecycle.start(exec, { output: 'inherit', logger }),
                   until: lifecycle.stopped,
                   handleStopSignals: false,
@@ -108,6 +109,7 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
 
 /** `-parse-only`: every template loaded, without Consul; each error on a line of its own. Resolves to the exit status. */
 async function parseTemplates(templates: TemplateSettings[]): Promise<number> {
+  const { Template } = await import('../template/template.ts');
   let status = 0;
   const unique = new Map(templates.map((template) => [template.source, template.contents]));
   for (const [source, contents] of unique) {

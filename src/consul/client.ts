@@ -1,7 +1,11 @@
 // The HTTP client for a Consul agent's API: GET with JSON answers and blocking-query parameters,
 // PUT for the agent's own writes, the ACL token in a header, TLS, and failover between several
 // agent addresses.
-import { Pool } from 'undici';
+// Pool and its request() from their own files: undici's index also loads fetch, WebSocket,
+// caches, cookies and mock agents, and through them Node's own copy of undici. Measured with
+// `require` alone: 73 against 58 MB of RSS, 0.14 against 0.07 s of CPU.
+import Pool from 'undici/lib/dispatcher/pool.js';
+import request from 'undici/lib/api/api-request.js';
 import { parseConsulAddress } from '../config/consul-address.ts';
 import { tlsConnectOptions } from './tls.ts';
 import type { ConsulClientOptions, ConsulGetOptions, ConsulRequestInfo, ConsulResponse } from './types.ts';
@@ -52,13 +56,14 @@ export class ConsulClient {
     }
     // Every blocking query holds its connection for up to the whole wait, so the pool must open
     // a new connection for each concurrent request and never queue one behind another on the
-    // same socket (pipelining 1 = one request at a time per connection). The pool has no limit of
-    // its own: the watcher bounds the requests in flight (its budget of blocking queries plus its
-    // fetch limit), and a pool limit below that would queue requests behind blocking queries.
+    // same socket (pipelining 1 = one request at a time per connection). The watcher bounds the
+    // requests in flight (its budget of blocking queries plus its fetch limit), but undici also
+    // opens a new connection when a loop asks again before its last socket is free again (166
+    // for 102 queries at 100 services): `maxConnections` (the watcher's connectionsNeeded) caps it.
     // HTTP/1.1 only: over HTTP/2 (which an https agent offers) queries would share connections as
     // streams, and the connection count that budget is reckoned in would no longer hold.
     this.#pools = this.#origins.map(
-      (origin) => new Pool(origin, { connections: null, pipelining: 1, allowH2: false, connect }),
+      (origin) => new Pool(origin, { connections: options.maxConnections ?? null, pipelining: 1, allowH2: false, connect }),
     );
   }
 
@@ -107,7 +112,7 @@ export class ConsulClient {
     let headers: Record<string, string | string[] | undefined>;
     let text: string;
     try {
-      const response = await this.#pools[slot]!.request({
+      const response = await request.call(this.#pools[slot]!, {
         method,
         path: path + queryString(params, options),
         headers: this.#token === undefined ? {} : { 'x-consul-token': this.#token },

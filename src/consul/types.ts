@@ -11,6 +11,8 @@ export interface ConsulClientOptions extends ConsulTlsOptions {
   requestTimeoutMs?: number;
   /** Where the client reports what it must (so far: that TLS verification is off). */
   logger?: Logger;
+  /** Most connections per agent address; unset: as many as requests in flight. */
+  maxConnections?: number;
   /** Called once per finished request, for metrics. Not called for requests the caller aborted. */
   onRequest?(info: ConsulRequestInfo): void;
 }

@@ -16,11 +16,10 @@ import { TemplateError } from '../template/template-error.ts';
 import type { StatusMonitor } from '../status/status-monitor.ts';
 import type { StatusServer } from '../status/status-server.ts';
 import { RetryBudget } from '../watch/retry-budget.ts';
-import { Watcher } from '../watch/watcher.ts';
+import { connectionsNeeded, Watcher } from '../watch/watcher.ts';
 import { logDataChanges } from './change-log.ts';
 import { createStatusMonitor, serveStatus, type StatusOptions } from './status-observer.ts';
 import { loadTemplateJobs, type TemplateJobSpec } from './template-jobs.ts';
-import { reloadTemplatesOnChange } from './template-reload.ts';
 import { PidFile } from './pid-file.ts';
 
 export type { StatusOptions, TemplateJobSpec };
@@ -76,11 +75,16 @@ function consulClientOptions(settings: RunSettings): ConsulClientOptions {
 export async function runTemplates(options: RunTemplatesOptions, onReady?: (engine: TemplateEngine) => void): Promise<number> {
   const { settings, logger } = options;
   const jobs = await loadTemplateJobs(options.jobs);
+  // Only a watching run follows its template files: -once never loads chokidar.
+  const templateReload = settings.once ? undefined : await import('./template-reload.ts');
   // The watcher is created below; the monitor asks for its size only when scraped.
   let monitor: StatusMonitor | undefined;
   if (options.status) monitor = await createStatusMonitor(options.status, jobs, (): number => watcher.size);
 
-  const client = new ConsulClient({ ...consulClientOptions(settings), logger, onRequest: monitor?.onConsulRequest });
+  // Bounded: left to itself, undici opened half as many connections again as there were queries
+  // while 100 long-polls started (166 for 102 queries, in the socket table), near the agent's 200.
+  const maxConnections = connectionsNeeded({ maxBlockingQueries: settings.maxBlockingQueries });
+  const client = new ConsulClient({ ...consulClientOptions(settings), logger, maxConnections, onRequest: monitor?.onConsulRequest });
 
   // A one-shot run ends, unfinished, once a query has failed too often in a row (gaveUp).
   const budget = settings.once && settings.retryAttempts ? new RetryBudget(settings.retryAttempts) : undefined;
@@ -166,6 +170,7 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
   }
 
   void runner.settled().then(() => options.onFirstRender?.());
+  const { reloadTemplatesOnChange } = templateReload ?? (await import('./template-reload.ts'));
   const stopReloading = reloadTemplatesOnChange(jobs, runner, logger, signals.reload);
   const status = await Promise.race([stopSignal, fatalError, options.until ?? new Promise<number>(() => {})]);
   stopHandlingSignals();

@@ -3,7 +3,7 @@
 import type { Logger } from '../log/logger.ts';
 import type { RunnerJob } from '../runner/runner.ts';
 import type { StatusMonitor } from '../status/status-monitor.ts';
-import { startStatusServer, type StatusServer } from '../status/status-server.ts';
+import type { StatusServer } from '../status/status-server.ts';
 import { formatStatusAddress, type StatusAddress } from '../config/status-address.ts';
 
 export interface StatusOptions {
@@ -26,6 +26,7 @@ export async function createStatusMonitor(options: StatusOptions, jobs: readonly
 /** Starts the status server; a default address that is taken only costs a warning. */
 export async function serveStatus(options: StatusOptions, monitor: StatusMonitor, logger: Logger): Promise<StatusServer | undefined> {
   try {
+    const { startStatusServer } = await import('../status/status-server.ts');
     const server = await startStatusServer(options.address, {
       health: () => monitor.health.report(),
       metrics: () => monitor.metrics.text(),

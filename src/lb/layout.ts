@@ -3,10 +3,10 @@
 // as its prefix (-p), so nothing is written elsewhere and several instances can run side by side.
 import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { resolveNginxBinary } from './nginx-binary.ts';
 import { configureOption, nginxBuildInfo } from './nginx-build.ts';
 import { placeholderConfig } from './placeholder.ts';
+import { packagePath } from '../package-root.ts';
 
 export interface NginxLayout {
   /** Absolute path of the directory, Nginx's prefix. */
@@ -25,8 +25,7 @@ export interface PrepareOptions {
   nginx?: string;
 }
 
-// Both src/lb and dist/lb are two levels below the package root, which holds nginx/.
-const shippedMainConfig = fileURLToPath(new URL('../../nginx/nginx.conf', import.meta.url));
+const shippedMainConfig = packagePath('nginx', 'nginx.conf');
 
 /**
  * Creates (or refreshes) the directory: main config, mime types, temp dirs, and an app.conf

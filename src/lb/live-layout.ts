@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../package-root.ts';
 import type { NginxLayout } from './layout.ts';
 
 export interface LiveLayout {
@@ -21,7 +21,7 @@ export interface LiveLayout {
 }
 
 // Both src/lb and dist/lb are two levels below the package root, which holds nginx/.
-const shippedLua = fileURLToPath(new URL('../../nginx/drcon_live.lua', import.meta.url));
+const shippedLua = packagePath('nginx', 'drcon_live.lua');
 /** Linux's limit on a unix socket path (sun_path, with its NUL). */
 const maxSocketPath = 107;
 /** What may appear in the socket path written into live.conf: nothing that ends or quotes a token. */

@@ -83,8 +83,10 @@ export class RenderScheduler {
     const earliest = this.#lastPacedStartAt === undefined ? -Infinity : this.#lastPacedStartAt + this.#minIntervalMs;
     const delay = earliest - this.#clock.now();
     if (delay <= 0) {
-      // No added latency, but after the current tick, so triggers of the same tick coalesce.
-      queueMicrotask(() => this.#start());
+      // No added latency, but after the I/O callbacks ready now: changes that arrived together
+      // (answers read in the same turn of the event loop, as a template's first answers are)
+      // render once. A microtask would start a render for each answer.
+      setImmediate(() => this.#start());
     } else {
       this.#intervalTimer = this.#clock.setTimeout(() => {
         this.#intervalTimer = undefined;

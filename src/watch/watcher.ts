@@ -37,6 +37,11 @@ export interface WatcherOptions {
 }
 
 const defaultMaxFetches = 8;
+
+/** The connections a watcher with these options holds at most: the client's `maxConnections`. */
+export function connectionsNeeded(options: Pick<WatcherOptions, 'maxBlockingQueries' | 'maxFetches'>): number {
+  return options.maxBlockingQueries + (options.maxFetches ?? defaultMaxFetches);
+}
 const defaultCatchUpSpacingMs = 30_000;
 const defaultChecksReconcileMs = 1_000;
 

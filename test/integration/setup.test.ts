@@ -28,7 +28,7 @@ test(`setup installs and runs on the project's Node, without EBADENGINE (system 
   const dir = mkdtempSync(join(tmpdir(), 'drcon-setup-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   // What npm ci needs: the manifests, and the sources its prepare script compiles.
-  for (const path of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/setup.sh', 'src']) {
+  for (const path of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/setup.sh', 'scripts/bundle.ts', 'src']) {
     cpSync(join(root, path), join(dir, path), { recursive: true });
   }
   const nodeLine = /^setup: drcon runs on Node (v\d+)\.\d+\.\d+ \(node_modules\/\.bin\/node\)$/gm;

@@ -7,8 +7,14 @@ interface Timer {
   callback: () => void;
 }
 
-/** Lets every queued promise callback and microtask run (they all run before an immediate). */
-export const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/**
+ * Lets every queued promise callback and microtask run (they all run before an immediate), and
+ * the immediate the scheduler starts a render on, with the callbacks that render set off.
+ */
+export const settle = async (): Promise<void> => {
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+};
 
 export class FakeClock implements SchedulerClock {
   #now = 0;
