@@ -299,7 +299,7 @@ async function burstReloads(consul: ConsulAgent, lb: LbProcess, upstreams: Upstr
   // Live upstreams keep the instances out of app.conf: the last lists sent are in live/peers.txt.
   const complete = () => {
     const lists = readFileSync(upstreams === 'reload' ? lb.appConfig : join(lb.dir, 'live', 'peers.txt'), 'utf8');
-    return ports.every((port) => lists.includes(upstreams === 'reload' ? `server 127.0.0.1:${port};` : `peer 127.0.0.1 ${port} `));
+    return ports.every((port) => lists.includes(upstreams === 'reload' ? `server 127.0.0.1:${port} ` : `peer 127.0.0.1 ${port} `));
   };
   await waitFor('final burst config', complete, { timeoutMs: 30_000, intervalMs: 2 });
   const finalConfigMs = performance.now() - lastChangeAt;
