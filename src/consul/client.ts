@@ -2,8 +2,8 @@
 // PUT for the agent's own writes, the ACL token in a header, TLS, and failover between several
 // agent addresses.
 // Pool and its request() from their own files: undici's index also loads fetch, WebSocket,
-// caches, cookies and mock agents, and through them Node's own copy of undici. Measured with
-// `require` alone: 73 against 58 MB of RSS, 0.14 against 0.07 s of CPU.
+// caches, cookies and mock agents, and through them Node's own copy of undici (more memory and
+// start-up time; the README's benchmark section has the figures).
 import Pool from 'undici/lib/dispatcher/pool.js';
 import request from 'undici/lib/api/api-request.js';
 import { parseConsulAddress } from '../config/consul-address.ts';
@@ -58,8 +58,8 @@ export class ConsulClient {
     // a new connection for each concurrent request and never queue one behind another on the
     // same socket (pipelining 1 = one request at a time per connection). The watcher bounds the
     // requests in flight (its budget of blocking queries plus its fetch limit), but undici also
-    // opens a new connection when a loop asks again before its last socket is free again (166
-    // for 102 queries at 100 services): `maxConnections` (the watcher's connectionsNeeded) caps it.
+    // opens a new connection when a loop asks again before its last socket is free again:
+    // `maxConnections` (the watcher's connectionsNeeded) caps it.
     // HTTP/1.1 only: over HTTP/2 (which an https agent offers) queries would share connections as
     // streams, and the connection count that budget is reckoned in would no longer hold.
     this.#pools = this.#origins.map(
