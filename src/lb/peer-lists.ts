@@ -35,19 +35,24 @@ const maxWeight = 65_535;
  */
 export function peerLists(upstreams: readonly LiveUpstream[], leftOut: (message: string) => void): PeerList[] {
   return upstreams.map(({ upstream, service, instances }) => {
-    const peers: Peer[] = [];
+    const primaries: Peer[] = [];
+    const backups: Peer[] = [];
     for (const instance of instances) {
       const peer = peerOf(instance);
       if (typeof peer === 'string') leftOut(`upstream ${upstream}: service ${quoteForLog(service)} instance ${quoteForLog(idOf(instance))}: ${peer}; left out`);
-      else if (peer !== undefined) peers.push(peer);
+      else if (peer !== undefined) (hasTag(instance as object, 'backup') ? backups : primaries).push(peer);
     }
-    return { upstream, service, peers };
+    // The shipped template's tag convention without a reload: the balancer sees a list of equals,
+    // so backups stand in the list only while no other peer does (a reload-mode upstream also
+    // turns to them when the others fail; here a failed peer is retried on the next one).
+    return { upstream, service, peers: primaries.length > 0 ? primaries : backups };
   });
 }
 
-/** A peer, the reason the instance cannot be one, or undefined when its weight is 0 (no traffic). */
+/** A peer, the reason the instance cannot be one, or undefined for no traffic (weight 0, tagged `down`). */
 function peerOf(instance: unknown): Peer | string | undefined {
   if (typeof instance !== 'object' || instance === null) return 'not an instance (from service)';
+  if (hasTag(instance, 'down')) return undefined;
   const { Address: address, Port: port, Status: status, Weights: weights } = instance as Record<string, unknown>;
   if (typeof address !== 'string' || isIP(address) === 0) return `address ${quoteForLog(String(address))} is not an IP address (live upstreams do not resolve host names)`;
   if (!isPort(port) || port === 0) return `port ${JSON.stringify(port) ?? 'undefined'} is not a port to connect to (1-65535)`;
@@ -55,6 +60,11 @@ function peerOf(instance: unknown): Peer | string | undefined {
   if (weight === 0) return undefined;
   if (weight > maxWeight) return `weight ${weight} is above ${maxWeight}`;
   return { address, port, weight };
+}
+
+function hasTag(instance: object, tag: string): boolean {
+  const tags = (instance as { Tags?: unknown }).Tags;
+  return Array.isArray(tags) && tags.includes(tag);
 }
 
 /** Consul's weight for the instance's state: Warning while warning, Passing otherwise; 1 unset. */

@@ -52,3 +52,13 @@ test('the document: a generation, then each upstream (service percent-encoded) a
   ]);
   assert.equal(document, 'generation 42\nupstream web CAS%20Client%3B%20return%20200\npeer 10.0.0.1 80 3\nupstream empty empty\n');
 });
+
+test('the down and backup tags of the shipped template: down gets nothing, backups only while no other peer is listed', () => {
+  const tagged = (id: string, port: number, tags: string[]) => instance(id, '10.0.0.1', port, { Tags: tags });
+  const [withPrimary, backupsOnly] = peerLists([
+    { upstream: 'web', service: 'web', instances: [tagged('main', 80, []), tagged('spare', 81, ['backup']), tagged('off', 82, ['down'])] },
+    { upstream: 'api', service: 'api', instances: [tagged('spare', 81, ['backup']), tagged('off', 82, ['down', 'backup'])] },
+  ], () => assert.fail('nothing is left out with a warning'));
+  assert.deepEqual(withPrimary?.peers, [{ address: '10.0.0.1', port: 80, weight: 1 }]);
+  assert.deepEqual(backupsOnly?.peers, [{ address: '10.0.0.1', port: 81, weight: 1 }]);
+});
