@@ -7,12 +7,9 @@ import { defaults } from '../config/defaults.ts';
 import { formatDuration } from '../config/duration.ts';
 import { reloadSignal } from '../process/signals.ts';
 
-export function withConsulFlags<T>(yargs: Argv<T>) {
+/** How drcon talks to the agent it is pointed at: token, TLS verification, client certificate (register too). */
+export function withConsulConnectionFlags<T>(yargs: Argv<T>) {
   return yargs
-    .option('consul-addr', {
-      type: 'string', array: true,
-      describe: 'Consul agent address (host:port or http(s)://host:port); repeat for failover [env CONSUL_HTTP_ADDR]',
-    })
     .option('token-file', { type: 'string', describe: 'file holding the ACL token [env CONSUL_HTTP_TOKEN holds the token itself]' })
     .option('consul-token', { type: 'string', describe: 'the ACL token itself (visible in ps: prefer -token-file or CONSUL_HTTP_TOKEN)' })
     .option('ca-file', { type: 'string', alias: 'consul-ssl-ca-cert', describe: 'CA bundle to verify an https agent [env CONSUL_CACERT]' })
@@ -21,7 +18,16 @@ export function withConsulFlags<T>(yargs: Argv<T>) {
     .option('client-key', { type: 'string', alias: 'consul-ssl-key', describe: 'key of -client-cert (PEM) [env CONSUL_CLIENT_KEY]' })
     .option('tls-server-name', { type: 'string', alias: 'consul-ssl-server-name', describe: 'name the agent\'s certificate must be valid for [env CONSUL_TLS_SERVER_NAME]' })
     .option('insecure-skip-verify', { type: 'boolean', describe: 'do not verify the agent\'s TLS certificate (unsafe)' })
-    .option('consul-ssl-verify', { type: 'boolean', defaultDescription: 'true', describe: 'consul-template\'s spelling: false is -insecure-skip-verify' })
+    .option('consul-ssl-verify', { type: 'boolean', defaultDescription: 'true', describe: 'consul-template\'s spelling: false is -insecure-skip-verify' });
+}
+
+export function withConsulFlags<T>(yargs: Argv<T>) {
+  const withAddress = yargs
+    .option('consul-addr', {
+      type: 'string', array: true,
+      describe: 'Consul agent address (host:port or http(s)://host:port); repeat for failover [env CONSUL_HTTP_ADDR]',
+    });
+  return withConsulConnectionFlags(withAddress)
     .option('max-stale', { type: 'string', defaultDescription: formatDuration(defaults.maxStaleMs), describe: 'longest staleness accepted from a stale read before asking the leader' })
     .option('max-blocking-queries', {
       type: 'string', defaultDescription: String(defaults.maxBlockingQueries),

@@ -11,8 +11,11 @@ import { parseStatusAddress, type StatusAddress } from '../config/status-address
 import { defaultDockerHost, parseDockerHost } from '../register/docker-host.ts';
 import { existsSync } from 'node:fs';
 import { UsageError } from './usage-error.ts';
+import { withConsulConnectionFlags } from './common-flags.ts';
+import type { CommonArgs } from './settings-from-flags.ts';
+import { consulClientOptions } from '../engine/consul-client-options.ts';
 
-interface RegisterArgs {
+interface RegisterArgs extends Pick<CommonArgs, 'tokenFile' | 'consulToken' | 'caFile' | 'caPath' | 'clientCert' | 'clientKey' | 'tlsServerName' | 'insecureSkipVerify' | 'consulSslVerify'> {
   registry?: string;
   dockerHost?: string;
   internal: boolean;
@@ -25,9 +28,6 @@ interface RegisterArgs {
   retryAttempts?: string;
   retryInterval?: string;
   useIpFromLabel?: string;
-  tokenFile?: string;
-  caFile?: string;
-  insecureSkipVerify?: boolean;
   statusAddr?: string;
   logLevel?: string;
   logFormat?: string;
@@ -41,7 +41,7 @@ export function registerCommand(setStatus: (code: number) => void): CommandModul
     command: 'register [registry]',
     describe: 'Registrator for Consul: running containers of the Docker engine as services of the local agent',
     builder: (yargs: Argv) =>
-      yargs
+      withConsulConnectionFlags(yargs)
         .positional('registry', { type: 'string', describe: 'consul://HOST:PORT (consul-tls:// for https) [env CONSUL_HTTP_ADDR]', defaultDescription: 'consul://127.0.0.1:8500' })
         .option('docker-host', { type: 'string', describe: 'Docker Engine API: unix:///path/docker.sock or tcp://host:port [env DOCKER_HOST]', defaultDescription: `${defaultDockerHost}, else unix:///tmp/docker.sock` })
         .option('internal', { type: 'boolean', default: false, describe: 'register the container address and exposed ports instead of the published ones' })
@@ -54,9 +54,6 @@ export function registerCommand(setStatus: (code: number) => void): CommandModul
         .option('deregister', { type: 'string', choices: ['always', 'on-success'], default: 'always', defaultDescription: 'always', describe: 'on-success: a container that exits with a non-zero status stays registered' })
         .option('retry-attempts', { type: 'string', defaultDescription: '-1 (for ever)', describe: 'at start, how many more times to try an unreachable Consul before exiting 1' })
         .option('retry-interval', { type: 'string', defaultDescription: '2000', describe: 'at start, between those attempts (milliseconds, or a duration)' })
-        .option('token-file', { type: 'string', describe: 'file holding the ACL token [env CONSUL_HTTP_TOKEN holds the token itself]' })
-        .option('ca-file', { type: 'string', describe: 'CA bundle to verify an https agent [env CONSUL_CACERT]' })
-        .option('insecure-skip-verify', { type: 'boolean', describe: 'do not verify the agent\'s TLS certificate (unsafe)' })
         .option('status-addr', { type: 'string', defaultDescription: '127.0.0.1:9600', describe: 'HOST:PORT serving GET /health and GET /metrics; off disables [env STATUS_ADDR]' })
         .option('log-level', { type: 'string', choices: logLevels, defaultDescription: 'info', describe: 'least level logged' })
         .option('log-format', { type: 'string', choices: ['text', 'json'], defaultDescription: 'text', describe: 'log line format' })
@@ -66,7 +63,11 @@ export function registerCommand(setStatus: (code: number) => void): CommandModul
       const address = argv.registry === undefined ? undefined : registryAddress(argv.registry);
       // Token, CA and environment as for render; the registry URI wins over CONSUL_HTTP_ADDR.
       const { resolveSettings } = await import('./settings-from-flags.ts');
-      const settings = await resolveSettings({ consulAddr: address === undefined ? undefined : [address], tokenFile: argv.tokenFile, caFile: argv.caFile, insecureSkipVerify: argv.insecureSkipVerify, logLevel: argv.logLevel, logFormat: argv.logFormat, statusAddr: argv.statusAddr });
+      const { tokenFile, consulToken, caFile, caPath, clientCert, clientKey, tlsServerName, insecureSkipVerify, consulSslVerify, logLevel, logFormat, statusAddr } = argv;
+      const settings = await resolveSettings({
+        consulAddr: address === undefined ? undefined : [address],
+        tokenFile, consulToken, caFile, caPath, clientCert, clientKey, tlsServerName, insecureSkipVerify, consulSslVerify, logLevel, logFormat, statusAddr,
+      });
       let docker;
       try {
         docker = parseDockerHost(argv.dockerHost ?? (env.DOCKER_HOST || localSocket()));
@@ -79,7 +80,7 @@ export function registerCommand(setStatus: (code: number) => void): CommandModul
       const hostname = osHostname();
       const status = settings.statusAddress ?? defaultStatusAddress;
       const options = {
-        consul: { addresses: settings.consulAddresses, token: settings.token, caFile: settings.caFile, insecureSkipVerify: settings.insecureSkipVerify },
+        consul: consulClientOptions(settings),
         docker,
         mapping: {
           hostname, owner: hostname, hostIp: argv.ip, defaultHostIp: await hostAddress(hostname),

@@ -18,6 +18,7 @@ import type { StatusServer } from '../status/status-server.ts';
 import { RetryBudget } from '../watch/retry-budget.ts';
 import { connectionsNeeded, Watcher } from '../watch/watcher.ts';
 import { logDataChanges } from './change-log.ts';
+import { consulClientOptions } from './consul-client-options.ts';
 import { createStatusMonitor, serveStatus, type StatusOptions } from './status-observer.ts';
 import { loadTemplateJobs, type TemplateJobSpec } from './template-jobs.ts';
 import { PidFile } from './pid-file.ts';
@@ -55,20 +56,6 @@ export interface TemplateEngine {
   runner: Runner;
   watcher: Watcher;
   client: ConsulClient;
-}
-
-/** The Consul client's options: where the agent is and how to talk to it. */
-function consulClientOptions(settings: RunSettings): ConsulClientOptions {
-  return {
-    addresses: settings.consulAddresses,
-    token: settings.token,
-    caFile: settings.caFile,
-    caPath: settings.caPath,
-    certFile: settings.clientCert,
-    keyFile: settings.clientKey,
-    serverName: settings.tlsServerName,
-    insecureSkipVerify: settings.insecureSkipVerify,
-  };
 }
 
 /** Runs until done (`once`) or until a stop signal; resolves to the exit status. */
