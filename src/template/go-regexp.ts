@@ -1,27 +1,30 @@
-// consul-template's regexMatch and regexReplaceAll use Go's regexp (RE2). Its everyday syntax is
-// JavaScript's too; the differences a template meets are spelled here the way Go spells them:
-// `(?P<name>…)` groups, flags at the start (`(?i)`, `(?s)`, `(?m)`), and the replacement
-// template (`$1`, `${1}`, `$name`, `${name}`, `$$`). Features RE2 lacks (lookaround,
-// backreferences) are refused, so a pattern never means something Go would not run.
+// consul-template's regexMatch and regexReplaceAll use Go's regexp, which is RE2: its syntax
+// (`(?P<name>…)`, `(?i)`, no lookaround, no backreferences) and, what matters with catalog data,
+// a run time linear in the text whatever the pattern. re2js is RE2 in JavaScript, so a pattern
+// means what Go makes of it, a bad one is refused with Go's own wording, and `(a+)+$` over a
+// hostile tag cannot stall a render the way JavaScript's backtracking RegExp would.
+import { createRequire } from 'node:module';
+import type { RE2JS } from 're2js';
+
+type Re2js = typeof import('re2js');
+let re2js: Re2js | undefined;
+
+/** re2js is a quarter of a megabyte of code that only templates with a regexp helper need: it is
+ * loaded at the first such call, not parsed at every start. */
+function loadRe2js(): Re2js {
+  return (re2js ??= createRequire(import.meta.url)('re2js') as Re2js);
+}
 
 export class GoRegexpError extends Error {}
 
-/** A JavaScript RegExp that matches what Go's `pattern` matches (global: every match, for replacing). */
-export function goRegexp(pattern: string, global = false): RegExp {
-  let flags = global ? 'gu' : 'u';
-  let source = pattern;
-  const leading = /^\(\?([ims]+)\)/.exec(source);
-  if (leading !== null) {
-    flags += [...new Set(leading[1])].join('');
-    source = source.slice(leading[0].length);
-  }
-  if (/\(\?[=!]|\(\?<[=!]/.test(source)) throw new GoRegexpError('lookahead and lookbehind are not in Go\'s regexp syntax');
-  if (/\\[1-9]|\\k</.test(source)) throw new GoRegexpError('backreferences are not in Go\'s regexp syntax');
-  source = source.replaceAll('(?P<', '(?<');
+/** The compiled form of Go's `pattern`; a pattern Go would refuse throws a GoRegexpError. */
+export function goRegexp(pattern: string): RE2JS {
+  const { RE2JS, RE2JSException } = loadRe2js();
   try {
-    return new RegExp(source, flags);
+    return RE2JS.compile(pattern);
   } catch (error) {
-    throw new GoRegexpError(`not a regular expression: ${(error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '')}`);
+    if (error instanceof RE2JSException) throw new GoRegexpError(error.message);
+    throw error;
   }
 }
 
@@ -29,19 +32,25 @@ export function goRegexp(pattern: string, global = false): RegExp {
  * Go's Regexp.ReplaceAllString: `template` expanded for each match, except (as Go does) for an
  * empty match right where the previous match ended: `a*` in "baac" gives "-b-c-", not "-b--c-".
  */
-export function goReplaceAll(text: string, pattern: RegExp, template: string): string {
-  let lastEnd = 0;
-  return text.replace(pattern, (...args: unknown[]) => {
-    const hasGroups = typeof args[args.length - 1] === 'object';
-    const groups = (hasGroups ? args[args.length - 1] : undefined) as Record<string, string | undefined> | undefined;
-    const numbered = args.slice(0, hasGroups ? -3 : -2) as (string | undefined)[];
-    const offset = args[numbered.length] as number;
-    const end = offset + numbered[0]!.length;
-    const replaced = end > lastEnd || offset === 0;
-    lastEnd = end;
-    if (!replaced) return numbered[0]!;
-    return expand(template, (name) => (/^\d+$/.test(name) ? numbered[Number(name)] : groups?.[name]) ?? '');
-  });
+export function goReplaceAll(text: string, pattern: RE2JS, template: string): string {
+  const matcher = pattern.matcher(text);
+  const groupCount = pattern.groupCount();
+  const names = pattern.namedGroups();
+  let result = '';
+  let copiedUpTo = 0;
+  let previousEnd = -1;
+  while (matcher.find()) {
+    const start = matcher.start();
+    const end = matcher.end();
+    if (start === end && start === previousEnd) continue;
+    previousEnd = end;
+    result += text.slice(copiedUpTo, start) + expand(template, (name) => {
+      const index = /^\d+$/.test(name) ? Number(name) : Object.hasOwn(names, name) ? names[name] : undefined;
+      return index !== undefined && index <= groupCount ? (matcher.group(index) ?? '') : '';
+    });
+    copiedUpTo = end;
+  }
+  return result + text.slice(copiedUpTo);
 }
 
 /**

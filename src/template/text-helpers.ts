@@ -1,4 +1,5 @@
 // Helpers for text and comparisons, named as in consul-template where it has them.
+import type { RE2JS } from 're2js';
 import { goRegexp, GoRegexpError, goReplaceAll } from './go-regexp.ts';
 import { defineHelper, describeValue, type HelperCall, type HelperDefinition } from './helper-call.ts';
 
@@ -64,7 +65,7 @@ export const textHelpers: Record<string, HelperDefinition> = {
   }),
 
   regexReplaceAll: defineHelper('regexReplaceAll', { params: ['text', 'pattern', 'replacement'], pure: true }, ([text, pattern, replacement], call) =>
-    goReplaceAll(call.text(text, 'the value'), regexp(call, pattern, true), call.text(replacement, 'the replacement')),
+    goReplaceAll(call.text(text, 'the value'), regexp(call, pattern), call.text(replacement, 'the replacement')),
   ),
 
   // Strict equality, as in Go templates: the number 80 is not the text "80".
@@ -80,9 +81,9 @@ function contains(haystack: unknown, needle: unknown, call: HelperCall): boolean
 }
 
 /** The call's pattern, in Go's syntax; a pattern Go would refuse fails at the call. */
-function regexp(call: HelperCall, pattern: unknown, global = false): RegExp {
+function regexp(call: HelperCall, pattern: unknown): RE2JS {
   try {
-    return goRegexp(call.text(pattern, 'the pattern'), global);
+    return goRegexp(call.text(pattern, 'the pattern'));
   } catch (error) {
     if (error instanceof GoRegexpError) call.fail(error.message);
     throw error;

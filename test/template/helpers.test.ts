@@ -223,9 +223,12 @@ describe('text and list helpers', () => {
     assert.equal(render('{{regexReplaceAll "web-12" "^(?P<kind>[a-z]+)-(\\d+)$" "${2}_$kind$1x"}}'), '12_web');
     // An empty match right after a match is not replaced, as in Go.
     assert.equal(render('{{regexReplaceAll "baaac" "a*" "-"}}'), '-b-c-');
-    assertRenderError('{{regexMatch "x" "(a"}}', 'test.hbs:1:1: regexMatch: not a regular expression: Unterminated group');
-    assertRenderError('{{regexMatch "x" "a(?=b)"}}', 'test.hbs:1:1: regexMatch: lookahead and lookbehind are not in Go\'s regexp syntax');
+    // Go's wording for what it refuses: lookaround and backreferences are not RE2.
+    assertRenderError('{{regexMatch "x" "(a"}}', 'test.hbs:1:1: regexMatch: error parsing regexp: missing closing ): `(a`');
+    assertRenderError('{{regexMatch "x" "a(?=b)"}}', 'test.hbs:1:1: regexMatch: error parsing regexp: invalid or unsupported Perl syntax: `(?=`');
+    assertRenderError('{{regexMatch "aa" "(a)\\1"}}', 'test.hbs:1:1: regexMatch: error parsing regexp: invalid escape sequence: `\\1`');
   });
+
 });
 
 describe('math helpers', () => {
