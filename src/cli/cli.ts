@@ -1,6 +1,7 @@
 // Parses the command line with yargs and dispatches to one command module.
 import { readFileSync } from 'node:fs';
 import { booleanValueProblem, normalizeArgv } from './argv.ts';
+import { unknownCommandProblem } from './unknown-command.ts';
 import { unknownFlagProblem } from './unknown-flag.ts';
 import { UsageError } from './usage-error.ts';
 import { packagePath } from '../package-root.ts';
@@ -29,6 +30,8 @@ export async function runCli(args: readonly string[]): Promise<number> {
       convert: checked(convertCommand(setStatus)),
       register: checked(registerCommand(setStatus)),
     };
+    const commandProblem = unknownCommandProblem(argv[0], Object.keys(commands));
+    if (commandProblem !== undefined) throw new UsageError(commandProblem);
     const parser = (args: string[]) =>
       yargs(args)
         .version(packageJson.version)

@@ -28,7 +28,7 @@ export function unknownFlagProblem(args: readonly string[], known: KnownFlags): 
 }
 
 /** The candidate fewest edits away, when that is few enough to be a slip rather than another word. */
-function nearestName(name: string, candidates: readonly string[]): string | undefined {
+export function nearestName(name: string, candidates: readonly string[]): string | undefined {
   let best: { candidate: string; distance: number } | undefined;
   for (const candidate of candidates) {
     const distance = editDistance(name.toLowerCase(), candidate);

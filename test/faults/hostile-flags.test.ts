@@ -80,7 +80,8 @@ const cases: Case[] = [
   { args: ['render', ...target, '--tempalte=x'], message: /^unknown flag --tempalte \(did you mean -template\?\)$/ },
   { args: ['lb', '-servce', 'web'], message: /^unknown flag -servce \(did you mean -service\?\)$/ },
   { args: ['convert', 'in.ctmpl', '-ouptut', 'out.hbs'], message: /^unknown flag -ouptut \(did you mean -output\?\)$/ },
-  { args: ['nosuchcommand'], message: /^Unknown argument: nosuchcommand/ },
+  { args: ['nosuchcommand'], message: /^unknown command "nosuchcommand" \(commands: render, lb, convert, register\)$/ },
+  { args: ['rendr', '-once'], message: /^unknown command "rendr" \(did you mean render\?\)$/ },
   { args: [], message: /^no command given/ },
   // drcon lb.
   { args: ['lb', '-listen', 'abc'], message: /^-listen: invalid listen address "abc"/ },
