@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { packagePath } from '../package-root.ts';
 import { withConsulFlags, withStatusFlag } from './common-flags.ts';
 import type { CommonArgs } from './settings-from-flags.ts';
+import { parseTemplates } from './parse-templates.ts';
 import { UsageError } from './usage-error.ts';
 import { formatDuration } from '../config/duration.ts';
 import { parseListen } from '../lb/listen.ts';
@@ -19,6 +20,7 @@ interface LbArgs extends CommonArgs {
   dir?: string;
   upstreams?: string;
   startTimeout?: string;
+  parseOnly?: boolean;
 }
 
 const upstreamsModes = ['reload', 'live'] as const;
@@ -42,6 +44,7 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
           type: 'string', choices: upstreamsModes, defaultDescription: 'reload',
           describe: 'reload: every change is a checked Nginx reload; live: a change of instances only reaches the workers without one (needs Nginx\'s Lua module) [env UPSTREAMS]',
         })
+        .option('parse-only', { type: 'boolean', default: false, describe: 'load the template (syntax, helpers) and exit: 0 when it loads, 1 with the error' })
         .option('exec-kill-signal', { type: 'string', defaultDescription: defaults.lbKillSignal, describe: 'signal Nginx gets when drcon gets SIGTERM (SIGQUIT: graceful)' })
         .option('exec-kill-timeout', { type: 'string', defaultDescription: formatDuration(defaults.lbKillTimeoutMs), describe: 'after it, a Nginx still stopping gets SIGTERM (fast shutdown), and SIGKILL 5 s later' }) as unknown as Argv<LbArgs>,
     handler: async (argv: ArgumentsCamelCase<LbArgs>) => {
@@ -76,6 +79,7 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
       const upstreams = argv.upstreams ?? env.UPSTREAMS ?? 'reload';
       if (!(upstreamsModes as readonly string[]).includes(upstreams)) throw new UsageError(`-upstreams: ${JSON.stringify(upstreams)} is not one of ${upstreamsModes.join(', ')}`);
       const live = upstreams === 'live';
+      if (argv.parseOnly) return setStatus(await parseTemplates([{ source: template }]));
       const logger = loggerFor(settings);
       const status = settings.statusAddress ?? defaults.lbStatusAddress;
       logger.info('settings', settingsForLog(settings, status, { services: services.length > 0 ? services.join(',') : 'routes from urlprefix- tags', listen, dir, template, upstreams }));

@@ -4,10 +4,10 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { withConsulFlags, withStatusFlag } from './common-flags.ts';
 import type { CommonArgs } from './settings-from-flags.ts';
+import { parseTemplates } from './parse-templates.ts';
 import { UsageError } from './usage-error.ts';
 import { defaults } from '../config/defaults.ts';
 import { formatDuration } from '../config/duration.ts';
-import type { TemplateSettings } from '../config/settings.ts';
 
 interface RenderArgs extends CommonArgs {
   template?: string[];
@@ -105,23 +105,6 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
       }
     },
   };
-}
-
-/** `-parse-only`: every template loaded, without Consul; each error on a line of its own. Resolves to the exit status. */
-async function parseTemplates(templates: TemplateSettings[]): Promise<number> {
-  const { Template } = await import('../template/template.ts');
-  let status = 0;
-  const unique = new Map(templates.map((template) => [template.source, template.contents]));
-  for (const [source, contents] of unique) {
-    try {
-      if (contents === undefined) await Template.fromFile(source);
-      else Template.fromSource(contents, source);
-    } catch (error) {
-      process.stderr.write(`drcon: ${(error as Error).message}\n`);
-      status = 1;
-    }
-  }
-  return status;
 }
 
 /** `-check destination:command`, each naming the destination of a `-template`. */

@@ -46,6 +46,18 @@ test('-parse-only: every template loaded without Consul; exit 0, or 1 with one l
   assert.equal(existsSync(out), false, 'nothing rendered');
 });
 
+test('lb -parse-only: the shipped template and a replacement loaded without Consul or Nginx', async () => {
+  const closed = await freePort();
+  const nginxDir = join(dir, 'lb-parse-only');
+  const shipped = await runDrcon(['lb', '-parse-only', '-consul-addr', `127.0.0.1:${closed}`, '-dir', nginxDir]);
+  assert.deepEqual(shipped, { code: 0, stdout: '', stderr: '' });
+  const broken = file('lb-broken.hbs', 'upstream x {\n{{#each (service "web")}}\n}\n');
+  const failed = await runDrcon(['lb', '-parse-only', '-consul-addr', `127.0.0.1:${closed}`, '-dir', nginxDir, '-template', broken]);
+  assert.equal(failed.code, 1);
+  assert.match(failed.stderr, /^drcon: .*lb-broken\.hbs:4:1: [^\n]+\n$/);
+  assert.equal(existsSync(nginxDir), false, 'no Nginx directory prepared');
+});
+
 test('-pid-file holds drcon\'s pid while it runs; -kill-signal stops drcon cleanly and the file goes', async () => {
   const source = file('pid.hbs', 'v={{key "process/value"}}\n');
   const out = join(dir, 'pid.out');
