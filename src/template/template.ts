@@ -8,6 +8,7 @@ import { RenderContext, type DataSource, type Environment, type LiveUpstream, ty
 import { checkTemplate } from './template-check.ts';
 import { BlockMemo } from './block-memo.ts';
 import { checkTemplateLimits } from './template-limits.ts';
+import { goTemplateHint } from './go-template-hint.ts';
 import { findPartialLoop, type PartialLoop } from './partial-recursion.ts';
 import { HelperCallError, TemplateError } from './template-error.ts';
 
@@ -80,7 +81,9 @@ export class Template {
       checkTemplate(ast, name, helperSpecs);
       return new Template(name, compileTemplate(ast, name), findPartialLoop(ast), BlockMemo.forTemplate(ast, helperSpecs));
     } catch (error) {
-      throw asTemplateError(error, name);
+      const loadError = asTemplateError(error, name);
+      const hint = goTemplateHint(source, name);
+      throw hint === '' ? loadError : new TemplateError(loadError.file, loadError.problem + hint, loadError.position, { cause: error });
     }
   }
 

@@ -112,6 +112,15 @@ describe('errors name file:line:col', () => {
     assertLoadError('{{#each xs}}\n{{/if}}', 'site.hbs:1:4: each doesn\'t match if');
   });
 
+  test('a consul-template template loaded as it is gets the way to translate it', () => {
+    const hint = ' (this reads like a consul-template template: translate it with `drcon convert site.hbs`)';
+    assertLoadError('upstream web {\n{{range service "web"}}server {{.Address}};{{end}}\n}', `site.hbs:2:33: syntax error: unexpected "." or "/"${hint}`);
+    assertLoadError('{{range services}}{{end}}', `site.hbs:1:1: unknown helper "range"${hint}`);
+    assertLoadError('{{- key "a" -}}', `site.hbs:1:1: unknown helper "-"${hint}`);
+    // A Handlebars mistake gets no such hint.
+    assertLoadError('{{#each (service "web")}}{{/if}}', 'site.hbs:1:4: each doesn\'t match if');
+  });
+
   test('a template that includes itself fails with a TemplateError instead of ending the process', () => {
     const template = Template.fromSource('{{#*inline "loop"}}x{{> loop}}{{/inline}}{{> loop}}', 'loop.hbs');
     assert.throws(() => template.render(dataSource(new Map())), /^TemplateError: loop\.hbs:1:21: partial "loop" includes itself without end/);
