@@ -7,8 +7,14 @@ import { registrationDigest } from './owner-meta.ts';
 export interface DesiredService extends ContainerService {
   /** Its container was sent a stop signal: keep it registered, in maintenance. */
   draining: boolean;
-  /** When the engine event behind this state happened (ms since the epoch), for the lag metric. */
-  eventAt?: number;
+  /** The engine event behind this state, for the lag metrics. */
+  event?: EventTiming;
+}
+
+/** An engine event's time (its timeNano) and when drcon register read it off the stream, ms since the epoch. */
+export interface EventTiming {
+  at: number;
+  receivedAt: number;
 }
 
 export type Operation =

@@ -9,7 +9,7 @@ import { ConsulError } from '../consul/client.ts';
 import type { Logger } from '../log/logger.ts';
 import { shortId } from './container-ref.ts';
 import type { AgentServices, OwnedService } from './agent-services.ts';
-import { plan, type DesiredService, type Operation } from './plan.ts';
+import { plan, type DesiredService, type EventTiming, type Operation } from './plan.ts';
 import { registrationDigest } from './owner-meta.ts';
 import { ConcurrencyLimit } from '../watch/concurrency-limit.ts';
 
@@ -18,8 +18,11 @@ export interface ReconcilerEvents {
   consulFailed(message: string): void;
   /** After each round that reached the agent: how many owned services it holds now. */
   registered(count: number): void;
-  /** A desired service is in Consul, this long after the engine event behind it. */
-  lag(ms: number): void;
+  /**
+   * A desired service is in Consul, `sinceEventMs` after the engine event behind it and
+   * `sinceArrivalMs` after that event reached drcon register (the engine's own delivery is the rest).
+   */
+  lag(sinceEventMs: number, sinceArrivalMs: number): void;
 }
 
 export interface ReconcilerOptions {
@@ -49,6 +52,8 @@ export class Reconciler {
   /** Registrations the agent refused, by service ID → digest: not sent again until they change. */
   readonly #refused = new Map<string, string>();
   #consulDown = false;
+  /** Events whose lag was reported: a later re-registration (the agent restarted, say) is not their lag. */
+  readonly #reported = new WeakSet<EventTiming>();
 
   constructor(options: ReconcilerOptions) {
     this.#options = options;
@@ -114,10 +119,16 @@ export class Reconciler {
     try {
       switch (operation.kind) {
         case 'register': {
-          const { registration, eventAt } = operation.service;
+          const { registration, event } = operation.service;
           await agent.register(registration);
-          if (eventAt !== undefined) events.lag(Date.now() - eventAt);
-          logger.info(`${operation.replaces ? '~' : '+'}${describeDesired(operation.service)}`);
+          const now = Date.now();
+          const fresh = event !== undefined && !this.#reported.has(event);
+          if (fresh) {
+            this.#reported.add(event);
+            events.lag(now - event.at, now - event.receivedAt);
+          }
+          // With the lag, so a log reader (the bench) can tell the engine's delivery from drcon's part.
+          logger.info(`${operation.replaces ? '~' : '+'}${describeDesired(operation.service)}`, fresh ? { eventLagMs: Math.round(now - event.at), handlingMs: now - event.receivedAt } : undefined);
           return;
         }
         case 'deregister':
