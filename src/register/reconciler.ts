@@ -36,10 +36,14 @@ export interface ReconcilerOptions {
   /** First and longest delay between retries while Consul fails. */
   retryInitialMs?: number;
   retryMaxMs?: number;
+  /** -ttl-refresh: pass the services' -ttl checks again this often (0 or undefined: they have none). */
+  ttlRefreshMs?: number;
 }
 
 /** Writes to the agent at once: a burst of containers registers in parallel, within bounds. */
 const writeConcurrency = 8;
+/** What a passed -ttl check says. */
+export const ttlCheckOutput = 'drcon register is running';
 /** Docker health checks are TTL checks (see service-mapping.ts): pushed again once a day. */
 const healthRefreshMs = 24 * 3600_000;
 
@@ -49,6 +53,8 @@ export class Reconciler {
   #dirty = true;
   #wakeUp: (() => void) | undefined;
   #healthRefreshedAt = Date.now();
+  /** The -ttl checks are due to be passed again. */
+  #ttlDue = false;
   /** Registrations the agent refused, by service ID → digest: not sent again until they change. */
   readonly #refused = new Map<string, string>();
   #consulDown = false;
@@ -66,7 +72,18 @@ export class Reconciler {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    await Promise.all([this.#reconcileLoop(signal), this.#watchAgent(signal)]);
+    await Promise.all([this.#reconcileLoop(signal), this.#watchAgent(signal), this.#ttlTimer(signal)]);
+  }
+
+  /** Every -ttl-refresh, a round that passes every -ttl check again. */
+  async #ttlTimer(signal: AbortSignal): Promise<void> {
+    const every = this.#options.ttlRefreshMs ?? 0;
+    if (every <= 0) return;
+    while (!signal.aborted) {
+      await sleep(every, undefined, { signal }).catch(() => {});
+      this.#ttlDue = true;
+      this.wake();
+    }
   }
 
   async #reconcileLoop(signal: AbortSignal): Promise<void> {
@@ -95,14 +112,20 @@ export class Reconciler {
     if (desired === undefined) return;
     const actual = await agent.owned();
     const refreshHealth = Date.now() - this.#healthRefreshedAt > healthRefreshMs;
-    const operations = plan(desired, actual, { refreshHealth }).filter((operation) => !this.#isRefused(operation));
+    const refreshTtl = this.#ttlDue;
+    // Cleared now, so that a refresh falling due during this round is not lost.
+    this.#ttlDue = false;
+    const operations = plan(desired, actual, { refreshHealth, refreshTtl }).filter((operation) => !this.#isRefused(operation));
     // Registrations go before the state changes that need them, removals last.
     const phases = [operations.filter((op) => op.kind === 'register'), operations.filter((op) => op.kind !== 'register')];
     for (const phase of phases) {
       const results = await Promise.allSettled(phase.map((operation) => this.#limit.run(() => this.#apply(operation))));
       const failure = results.find((result) => result.status === 'rejected');
       // No answer from the agent: the round is retried whole once it answers.
-      if (failure) throw failure.reason;
+      if (failure) {
+        if (refreshTtl) this.#ttlDue = true;
+        throw failure.reason;
+      }
     }
     if (refreshHealth) this.#healthRefreshedAt = Date.now();
     const held = new Set(actual.keys());
@@ -145,6 +168,9 @@ export class Reconciler {
           logger.info(`${health.status === 'passing' ? '=' : '!'}${describeDesired(operation.service)} ${health.status} (Docker health: ${health.output})`);
           return;
         }
+        case 'ttl':
+          await agent.updateCheck(operation.service.ttlCheckId!, 'passing', ttlCheckOutput);
+          return;
       }
     } catch (error) {
       // The agent answered and refused (a check it does not accept, say): one warning, not a retry loop.

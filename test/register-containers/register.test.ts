@@ -26,6 +26,7 @@ interface AgentCheck {
   ServiceID: string;
   Status: string;
   Type: string;
+  Output: string;
 }
 
 const host = hostname();
@@ -256,6 +257,29 @@ test('register killed with -9, containers stopped meanwhile, restarted: its stal
     register = startRegister(consul, ['-cleanup']);
     await waitForGone(consul, `${host}:old-registrator:80`);
     assert.ok('foreign-1' in (await services(consul)));
+  } finally {
+    await register.stop();
+    await consul.destroy();
+  }
+});
+
+test('-ttl: a TTL check on each service that register keeps passing; register killed with -9: critical; restarted: passing again', async () => {
+  const consul = await startConsul();
+  let register = startRegister(consul, ['-ttl', '3', '-ttl-refresh', '1']);
+  try {
+    const name = containerName('ttl');
+    await backends.run({ name, publish: [{ container: 80, host: await freePort() }], env: { SERVICE_NAME: 'alive' } });
+    const serviceId = `${host}:${name}:80`;
+    const checkId = `service:${serviceId}:drcon-register-ttl`;
+    await waitForService(consul, serviceId);
+    const check = (await checks(consul))[checkId];
+    assert.deepEqual([check?.Type, check?.Status], ['ttl', 'passing'], 'passing from its registration');
+    // A registration writes no output: this one is a refresh's.
+    await waitFor('the TTL check refreshed', async () => (await checks(consul))[checkId]?.Output === 'drcon register is running', { timeoutMs: 30_000 });
+    await register.stop('SIGKILL');
+    assert.match((await waitForCheck(consul, checkId, 'critical')).Output, /TTL expired/);
+    register = startRegister(consul, ['-ttl', '3', '-ttl-refresh', '1']);
+    await waitForCheck(consul, checkId, 'passing');
   } finally {
     await register.stop();
     await consul.destroy();
