@@ -8,7 +8,8 @@ import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
-import { startDrcon, type RunningDrcon } from '../../harness/drcon.ts';
+import { startTlsConsul } from '../../harness/consul-tls.ts';
+import { runDrcon, startDrcon, type RunningDrcon } from '../../harness/drcon.ts';
 import { freePort, freePorts } from '../../harness/ports.ts';
 import { waitFor } from '../../harness/wait.ts';
 import { Backends, podman, prepareBackendImage, startPodmanApi, type PodmanApi } from '../../harness/podman.ts';
@@ -311,5 +312,27 @@ test('-explicit, -internal, -ip', async () => {
   } finally {
     await withIp.stop();
     await consul.destroy();
+  }
+});
+
+test('an agent that verifies its clients (verify_incoming): registered over consul-tls:// with a client certificate; without one, one line saying so', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'drcon-register-mtls-'));
+  const { consul, https, ca, clientCert, clientKey } = await startTlsConsul(dir, { verifyIncoming: true });
+  const registry = `consul-tls://${new URL(https).host}`;
+  const register = startDrcon(['register', '-docker-host', api.dockerHost, '-status-addr', 'off', '-ca-file', ca, '-client-cert', clientCert, '-client-key', clientKey, registry]);
+  try {
+    const name = containerName('mtls');
+    const port = await freePort();
+    await backends.run({ name, publish: [{ container: 80, host: port }], env: { SERVICE_NAME: 'secured' } });
+    // Read back over the agent's plain HTTP port, which the test keeps for itself.
+    const service = await waitForService(consul, `${host}:${name}:80`);
+    assert.deepEqual([service.Service, service.Port], ['secured', port]);
+    const refused = await runDrcon(['register', '-docker-host', api.dockerHost, '-status-addr', 'off', '-retry-attempts', '0', '-ca-file', ca, registry]);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /cannot reach Consul at https:\/\/127\.0\.0\.1:\d+: .*client certificate.*-client-cert/);
+  } finally {
+    await register.stop();
+    await consul.destroy();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
