@@ -1,8 +1,10 @@
-// Keeps the agent holding exactly the desired services. Level-triggered: every round reads what
-// the agent holds, plans the difference and applies it, so a missed change, an agent that
-// restarted empty, or a Consul outage all end the same way: the next round fixes it. A round
-// runs when the desired services change, when the agent's node changes in the catalog (a
-// blocking query; one that fails means the agent may have restarted), and after a failure.
+// Keeps the agent holding exactly the desired services. Level-triggered: every round plans the
+// difference between what runs and what the agent holds, and applies it, so a missed change, an
+// agent that restarted empty, or a Consul outage all end the same way: the next round fixes it.
+// A round reads the agent, unless the last one was quiet and the agent's node has not changed
+// since (see #inStep). A round runs when the desired services change, when the agent's node
+// changes in the catalog (a blocking query; one that fails means the agent may have restarted),
+// and after a failure.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Backoff } from '../watch/backoff.ts';
 import { ConsulError } from '../consul/client.ts';
@@ -55,6 +57,18 @@ export class Reconciler {
   #healthRefreshedAt = Date.now();
   /** The -ttl checks are due to be passed again. */
   #ttlDue = false;
+  /**
+   * What the agent held after the last round that read it and had nothing to change: the next
+   * round (most often a container's event) plans against it instead of asking the agent again,
+   * which is one round trip less between an event and its registration. Taken at every round, so
+   * only a quiet round keeps one, and good only while `#agentChanges` has not moved.
+   */
+  #inStep: { services: Map<string, OwnedService>; agentChanges: number } | undefined;
+  /**
+   * Changes of the agent's node in the catalog (another writer, a restarted agent, our own writes
+   * arriving there), and failures to follow it: each makes the next round read the agent.
+   */
+  #agentChanges = 0;
   /** Registrations the agent refused, by service ID → digest: not sent again until they change. */
   readonly #refused = new Map<string, string>();
   #consulDown = false;
@@ -110,9 +124,14 @@ export class Reconciler {
     const desired = this.#options.desired();
     // A restarted register must not remove what it owns before it knows what runs.
     if (desired === undefined) return;
-    const actual = await agent.owned();
     const refreshHealth = Date.now() - this.#healthRefreshedAt > healthRefreshMs;
     const refreshTtl = this.#ttlDue;
+    const known = this.#inStep;
+    this.#inStep = undefined;
+    const agentChanges = this.#agentChanges;
+    // A refresh reads the agent: what it pushes again is planned from what the agent says now.
+    const reuse = known !== undefined && known.agentChanges === agentChanges && !refreshHealth && !refreshTtl;
+    const actual = reuse ? known.services : await agent.owned();
     // Cleared now, so that a refresh falling due during this round is not lost.
     this.#ttlDue = false;
     const operations = plan(desired, actual, { refreshHealth, refreshTtl }).filter((operation) => !this.#isRefused(operation));
@@ -135,6 +154,7 @@ export class Reconciler {
     }
     events.registered(held.size);
     if (operations.length > 0) logger.debug('reconciled', { changes: operations.length, services: held.size });
+    else this.#inStep = { services: actual, agentChanges };
   }
 
   async #apply(operation: Operation): Promise<void> {
@@ -155,7 +175,12 @@ export class Reconciler {
           return;
         }
         case 'deregister':
-          await agent.deregister(operation.actual.id);
+          try {
+            await agent.deregister(operation.actual.id);
+          } catch (error) {
+            // Someone removed it since the agent was read: it is gone, as planned.
+            if (!(error instanceof ConsulError && error.status === 404)) throw error;
+          }
           logger.info(`-${describeOwned(operation.actual)}`);
           return;
         case 'maintenance':
@@ -205,7 +230,10 @@ export class Reconciler {
         const next = index === undefined
           ? await agent.nodeIndex(node)
           : await agent.nodeIndex(node, { index, waitMs: this.#options.agentWaitMs ?? 60_000, signal });
-        if (next !== index) this.wake();
+        if (next !== index) {
+          this.#agentChanges++;
+          this.wake();
+        }
         // Without an index (not a catalog answer) there is nothing to block on: look again later.
         if (next === undefined) await sleep(this.#options.agentWaitMs ?? 60_000, undefined, { signal }).catch(() => {});
         index = next;
@@ -214,6 +242,7 @@ export class Reconciler {
         if (signal.aborted) return;
         // The round reports the failure; here it only means: look again once the agent answers
         // (maybe another agent, or one restarted empty with its index reset).
+        this.#agentChanges++;
         node = undefined;
         index = undefined;
         await sleep(backoff.next(), undefined, { signal }).catch(() => {});
