@@ -5,12 +5,12 @@ import { lookup } from 'node:dns/promises';
 import { hostname as osHostname } from 'node:os';
 import { isIP } from 'node:net';
 import { logLevels, createLogger, type LogFormat, type LogLevel } from '../log/logger.ts';
-import { parseDuration } from '../config/duration.ts';
 import { parseConsulAddress } from '../config/consul-address.ts';
 import { parseStatusAddress, type StatusAddress } from '../config/status-address.ts';
 import { defaultDockerHost, parseDockerHost } from '../register/docker-host.ts';
 import { existsSync } from 'node:fs';
 import { UsageError } from './usage-error.ts';
+import { registratorDuration, retryAttempts, ttlSettings } from './registrator-flags.ts';
 import { withConsulConnectionFlags } from './common-flags.ts';
 import type { CommonArgs } from './settings-from-flags.ts';
 import { consulClientOptions } from '../engine/consul-client-options.ts';
@@ -27,6 +27,8 @@ interface RegisterArgs extends Pick<CommonArgs, 'tokenFile' | 'consulToken' | 'c
   deregister: string;
   retryAttempts?: string;
   retryInterval?: string;
+  ttl?: string;
+  ttlRefresh?: string;
   useIpFromLabel?: string;
   statusAddr?: string;
   logLevel?: string;
@@ -52,6 +54,8 @@ export function registerCommand(setStatus: (code: number) => void): CommandModul
         .option('resync', { type: 'string', defaultDescription: '0 (never)', describe: 'list every container again this often (seconds, or a duration), besides the events' })
         .option('cleanup', { type: 'boolean', default: false, describe: 'also remove services Registrator left for this host (IDs host:container:port without an owner mark)' })
         .option('deregister', { type: 'string', choices: ['always', 'on-success'], default: 'always', defaultDescription: 'always', describe: 'on-success: a container that exits with a non-zero status stays registered' })
+        .option('ttl', { type: 'string', defaultDescription: '0 (none)', describe: 'give every service a TTL check of this many seconds (or a duration), passed again every -ttl-refresh: the services of a register that died go critical' })
+        .option('ttl-refresh', { type: 'string', defaultDescription: '0 (none)', describe: 'with -ttl: how often the TTL checks are passed again (seconds, or a duration; less than -ttl)' })
         .option('retry-attempts', { type: 'string', defaultDescription: '-1 (for ever)', describe: 'at start, how many more times to try an unreachable Consul before exiting 1' })
         .option('retry-interval', { type: 'string', defaultDescription: '2000', describe: 'at start, between those attempts (milliseconds, or a duration)' })
         .option('status-addr', { type: 'string', defaultDescription: '127.0.0.1:9600', describe: 'HOST:PORT serving GET /health and GET /metrics; off disables [env STATUS_ADDR]' })
@@ -75,6 +79,7 @@ export function registerCommand(setStatus: (code: number) => void): CommandModul
         throw new UsageError(`${argv.dockerHost !== undefined ? '-docker-host' : 'DOCKER_HOST'}: ${(error as Error).message}`);
       }
       if (argv.ip !== undefined && !isIP(argv.ip)) throw new UsageError(`-ip: ${JSON.stringify(argv.ip)} is not an IP address`);
+      const ttl = ttlSettings(argv.ttl, argv.ttlRefresh);
       const tags = (argv.tags ?? '').split(',').map((tag) => tag.trim()).filter(Boolean);
       const logger = createLogger({ level: settings.logLevel as LogLevel, format: settings.logFormat as LogFormat, secrets: settings.token ? [settings.token] : [] });
       const hostname = osHostname();
@@ -84,12 +89,13 @@ export function registerCommand(setStatus: (code: number) => void): CommandModul
         docker,
         mapping: {
           hostname, owner: hostname, hostIp: argv.ip, defaultHostIp: await hostAddress(hostname),
-          internal: argv.internal, explicit: argv.explicit, useIpFromLabel: argv.useIpFromLabel, tags,
+          internal: argv.internal, explicit: argv.explicit, useIpFromLabel: argv.useIpFromLabel, tags, ttlMs: ttl?.ttlMs,
         },
+        ttlRefreshMs: ttl?.refreshMs ?? 0,
         deregister: argv.deregister as 'always' | 'on-success',
         resyncMs: argv.resync === undefined ? 0 : registratorDuration(argv.resync, '-resync', 1000),
         cleanup: argv.cleanup,
-        retryAttempts: argv.retryAttempts === undefined ? -1 : attempts(argv.retryAttempts),
+        retryAttempts: argv.retryAttempts === undefined ? -1 : retryAttempts(argv.retryAttempts),
         retryIntervalMs: argv.retryInterval === undefined ? 2000 : registratorDuration(argv.retryInterval, '-retry-interval', 1),
         status: status === 'off' ? undefined : { address: status, required: settings.statusAddress !== undefined },
         logger,
@@ -97,6 +103,7 @@ export function registerCommand(setStatus: (code: number) => void): CommandModul
       logger.info('settings', {
         consul: settings.consulAddresses.join(','), token: settings.token ? 'set' : 'unset', docker: docker.text, hostname,
         internal: options.mapping.internal, explicit: options.mapping.explicit, deregister: options.deregister, resync: `${options.resyncMs}ms`,
+        ttl: ttl ? `${ttl.ttlMs}ms` : 'none', ttlRefresh: `${options.ttlRefreshMs}ms`,
       });
       const { runRegister } = await import('../register/run-register.ts');
       setStatus(await runRegister(options));
@@ -120,21 +127,6 @@ function registryAddress(uri: string): string {
     throw new UsageError(`registry: ${(error as Error).message}`);
   }
   return address;
-}
-
-/** Registrator's flags take whole numbers in their own unit; a Go duration is read too. */
-function registratorDuration(text: string, flag: string, unitMs: number): number {
-  if (/^\d+$/.test(text.trim())) return Number(text) * unitMs;
-  try {
-    return parseDuration(text.trim(), flag);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
-
-function attempts(text: string): number {
-  if (!/^-?\d+$/.test(text.trim()) || Number(text) < -1) throw new UsageError(`-retry-attempts: expected a whole number ≥ -1, got ${JSON.stringify(text)}`);
-  return Number(text);
 }
 
 /** What a binding to all interfaces stands for (Registrator resolves the host name the same way). */

@@ -5,12 +5,12 @@ import type { Logger } from '../log/logger.ts';
 import type { ContainerInspect } from './docker-types.ts';
 import { describeContainer } from './container-ref.ts';
 import { containerServices, type ContainerService, type MappingOptions } from './service-mapping.ts';
-import type { DesiredService } from './plan.ts';
+import type { DesiredService, EventTiming } from './plan.ts';
 
 interface Entry {
   services: ContainerService[];
   draining: boolean;
-  eventAt?: number;
+  event?: EventTiming;
 }
 
 export class ContainerTable {
@@ -32,14 +32,14 @@ export class ContainerTable {
   replaceAll(containers: readonly ContainerInspect[]): void {
     const ids = new Set(containers.map((container) => container.Id));
     for (const id of [...this.#entries.keys()]) if (!ids.has(id)) this.#forget(id);
-    for (const container of containers) this.#put(container, this.#entries.get(container.Id)?.eventAt);
+    for (const container of containers) this.#put(container, this.#entries.get(container.Id)?.event);
     this.#listed = true;
     this.#onChange();
   }
 
-  /** A container as it is now, after an event at `eventAt`. */
-  set(container: ContainerInspect, eventAt?: number): void {
-    this.#put(container, eventAt);
+  /** A container as it is now, after `event`. */
+  set(container: ContainerInspect, event?: EventTiming): void {
+    this.#put(container, event);
     this.#onChange();
   }
 
@@ -75,17 +75,17 @@ export class ContainerTable {
           this.#warnOnce(id, `${describeContainer(service.container)}: service ID ${service.registration.ID} is already taken by container ${taken.container.name}; this one is not registered`);
           continue;
         }
-        services.set(service.registration.ID, { ...service, draining: entry.draining, eventAt: entry.eventAt });
+        services.set(service.registration.ID, { ...service, draining: entry.draining, event: entry.event });
       }
     }
     return services;
   }
 
-  #put(container: ContainerInspect, eventAt: number | undefined): void {
+  #put(container: ContainerInspect, event: EventTiming | undefined): void {
     const { services, warnings } = containerServices(container, this.#mapping);
     for (const warning of warnings) this.#warnOnce(container.Id, warning);
     const draining = this.#entries.get(container.Id)?.draining ?? false;
-    this.#entries.set(container.Id, { services, draining, eventAt });
+    this.#entries.set(container.Id, { services, draining, event });
   }
 
   #forget(id: string): void {

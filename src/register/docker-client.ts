@@ -1,10 +1,17 @@
 // The Docker Engine API, read-only: list running containers, inspect one, follow /events. Over a
-// unix socket (or plain TCP) with undici, one connection for requests and one for the stream.
-import { Client } from 'undici';
+// unix socket (or plain TCP) with undici: a few connections for requests, one for the stream.
+// Pool and request() from their own files, as the Consul client takes them (see consul/client.ts).
+import Pool from 'undici/lib/dispatcher/pool.js';
+import request from 'undici/lib/api/api-request.js';
 import type { DockerHost } from './docker-host.ts';
 import type { ContainerInspect, ContainerSummary, EngineEvent } from './docker-types.ts';
 
 const requestTimeoutMs = 10_000;
+/**
+ * Requests at once: each container's event is inspected as it comes, so a burst of starts is
+ * inspected in parallel instead of one after another on a single connection.
+ */
+const dockerRequestConnections = 8;
 
 export class DockerError extends Error {
   override name = 'DockerError';
@@ -12,16 +19,19 @@ export class DockerError extends Error {
 
 export class DockerClient {
   readonly #host: DockerHost;
-  readonly #requests: Client;
-  readonly #stream: Client;
+  readonly #requests: Pool;
+  readonly #stream: Pool;
 
   constructor(host: DockerHost) {
     this.#host = host;
-    const connect = (pipelining: number) =>
-      host.kind === 'unix' ? new Client('http://docker', { socketPath: host.socketPath, pipelining }) : new Client(host.origin, { pipelining });
-    this.#requests = connect(1);
+    const connect = (connections: number, pipelining: number) => host.kind === 'unix'
+      ? new Pool('http://docker', { socketPath: host.socketPath, connections, pipelining })
+      : new Pool(host.origin, { connections, pipelining });
+    // Beyond these connections undici queues requests: a host with many containers listed at
+    // once does not flood the engine.
+    this.#requests = connect(dockerRequestConnections, 1);
     // The event stream holds its connection for as long as it runs.
-    this.#stream = connect(0);
+    this.#stream = connect(1, 0);
   }
 
   get address(): string {
@@ -51,7 +61,7 @@ export class DockerClient {
     const filters = JSON.stringify({ type: ['container'] });
     let response;
     try {
-      response = await this.#stream.request({
+      response = await request.call(this.#stream, {
         method: 'GET', path: `/events?filters=${encodeURIComponent(filters)}`, signal,
         headersTimeout: requestTimeoutMs, bodyTimeout: 0,
       });
@@ -98,7 +108,7 @@ export class DockerClient {
     let status: number;
     let text: string;
     try {
-      const response = await this.#requests.request({ method: 'GET', path, headersTimeout: requestTimeoutMs, bodyTimeout: requestTimeoutMs });
+      const response = await request.call(this.#requests, { method: 'GET', path, headersTimeout: requestTimeoutMs, bodyTimeout: requestTimeoutMs });
       status = response.statusCode;
       text = await response.body.text();
     } catch (error) {

@@ -5,7 +5,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Backoff } from '../watch/backoff.ts';
 import type { Logger } from '../log/logger.ts';
-import { ConcurrencyLimit } from '../watch/concurrency-limit.ts';
 import type { DockerClient } from './docker-client.ts';
 import type { ContainerInspect, EngineEvent } from './docker-types.ts';
 import type { ContainerTable } from './container-table.ts';
@@ -30,14 +29,11 @@ export interface DockerFollowerOptions {
   retryMaxMs?: number;
 }
 
-/** Inspections at once while listing: a host with many containers does not flood the engine. */
-const inspectConcurrency = 8;
 /** Signals that stop a container (a `kill` event without one is `docker stop`'s SIGTERM). */
 const stopSignals = new Set(['', '2', '3', '9', '15', 'INT', 'QUIT', 'KILL', 'TERM']);
 
 export class DockerFollower {
   readonly #options: DockerFollowerOptions;
-  readonly #limit = new ConcurrencyLimit(inspectConcurrency);
   /** The last task queued for each container. */
   readonly #queues = new Map<string, Promise<void>>();
 
@@ -83,7 +79,8 @@ export class DockerFollower {
   async #relist(): Promise<void> {
     const { docker, table } = this.#options;
     const ids = await docker.runningContainers();
-    const found = await Promise.all(ids.map((id) => this.#limit.run(() => docker.inspect(id))));
+    // As many at once as the client has connections (see docker-client.ts).
+    const found = await Promise.all(ids.map((id) => docker.inspect(id)));
     table.replaceAll(found.filter((container): container is ContainerInspect => container !== undefined && serves(container)));
   }
 
@@ -91,7 +88,8 @@ export class DockerFollower {
     const id = event.Actor?.ID ?? event.id;
     const action = (event.Action ?? event.status ?? '').split(':')[0]!;
     if (typeof id !== 'string' || id === '') return;
-    const eventAt = event.timeNano !== undefined ? event.timeNano / 1e6 : event.time !== undefined ? event.time * 1000 : Date.now();
+    const receivedAt = Date.now();
+    const timing = { at: event.timeNano !== undefined ? event.timeNano / 1e6 : event.time !== undefined ? event.time * 1000 : receivedAt, receivedAt };
     const attributes = event.Actor?.Attributes ?? {};
     const { table, docker, logger } = this.#options;
     this.#enqueue(id, async () => {
@@ -100,7 +98,7 @@ export class DockerFollower {
         case 'unpause':
         case 'health_status': {
           const container = await docker.inspect(id);
-          if (container !== undefined && serves(container)) table.set(container, eventAt);
+          if (container !== undefined && serves(container)) table.set(container, timing);
           else table.remove(id);
           return;
         }

@@ -19,6 +19,7 @@ export class RegisterStatus implements StatusSource, DockerFollowerEvents, Recon
   readonly #dockerErrors: Counter;
   readonly #consulErrors: Counter;
   readonly #lag: Histogram;
+  readonly #handling: Histogram;
   #dockerConnected = false;
   #dockerError: string | null = null;
   #consulReachable: boolean | null = null;
@@ -31,9 +32,14 @@ export class RegisterStatus implements StatusSource, DockerFollowerEvents, Recon
     this.#services = new Gauge({ name: 'drcon_register_services', help: 'Services the agent holds that this register owns, after its last round.', registers });
     this.#dockerErrors = new Counter({ name: 'drcon_register_docker_errors_total', help: 'Failures to reach or follow the Docker engine (each is followed by a reconnect and a new listing).', registers });
     this.#consulErrors = new Counter({ name: 'drcon_register_consul_errors_total', help: 'Rounds at the Consul agent that failed (retried with backoff).', registers });
+    const buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
     this.#lag = new Histogram({
-      name: 'drcon_register_event_lag_seconds', help: 'From a container event at the engine to its service written to the agent.',
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers,
+      name: 'drcon_register_event_lag_seconds', help: 'From a container event at the engine (its time) to its service written to the agent.',
+      buckets, registers,
+    });
+    this.#handling = new Histogram({
+      name: 'drcon_register_event_handling_seconds', help: 'From a container event read off the engine\'s stream to its service written to the agent: the part of the lag that is drcon register\'s.',
+      buckets, registers,
     });
   }
 
@@ -81,7 +87,8 @@ export class RegisterStatus implements StatusSource, DockerFollowerEvents, Recon
     this.#services.set(count);
   }
 
-  lag(ms: number): void {
-    this.#lag.observe(Math.max(0, ms) / 1000);
+  lag(sinceEventMs: number, sinceArrivalMs: number): void {
+    this.#lag.observe(Math.max(0, sinceEventMs) / 1000);
+    this.#handling.observe(sinceArrivalMs / 1000);
   }
 }

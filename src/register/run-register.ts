@@ -21,6 +21,8 @@ export interface RegisterOptions {
   mapping: MappingOptions;
   deregister: DeregisterMode;
   resyncMs: number;
+  /** -ttl-refresh: how often the TTL checks of -ttl are passed again (0: no such checks). */
+  ttlRefreshMs: number;
   /** -cleanup: also remove what Registrator left for this host. */
   cleanup: boolean;
   /** -retry-attempts (-1: for ever) and -retry-interval, for the first contact with Consul. */
@@ -49,7 +51,7 @@ export async function runRegister(options: RegisterOptions): Promise<number> {
     if (!(await waitForConsul(consul, options, stop.signal))) return stop.signal.aborted ? 0 : 1;
     const agent = new AgentServices(consul, { owner: options.mapping.owner, cleanupPrefix: options.cleanup ? `${options.mapping.hostname}:` : undefined });
     const table = new ContainerTable(options.mapping, logger, () => reconciler.wake());
-    const reconciler: Reconciler = new Reconciler({ agent, desired: () => table.desired(), logger, events: status });
+    const reconciler: Reconciler = new Reconciler({ agent, desired: () => table.desired(), logger, events: status, ttlRefreshMs: options.ttlRefreshMs });
     const follower = new DockerFollower({ docker, table, logger, events: status, deregister: options.deregister, resyncMs: options.resyncMs });
     await Promise.all([follower.run(stop.signal), reconciler.run(stop.signal)]);
     return 0;

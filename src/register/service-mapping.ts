@@ -27,6 +27,8 @@ export interface MappingOptions {
   tags: readonly string[];
   /** The owner mark (see owner-meta.ts). */
   owner: string;
+  /** -ttl: every service gets a TTL check this long, which the reconciler passes again (see -ttl-refresh). */
+  ttlMs?: number;
 }
 
 export interface DockerHealth {
@@ -41,6 +43,8 @@ export interface ContainerService {
   container: ContainerRef;
   /** Present when the image has a HEALTHCHECK: a TTL check that follows it. */
   health?: DockerHealth;
+  /** With -ttl: the ID of its TTL check, which only a running register keeps passing. */
+  ttlCheckId?: string;
 }
 
 export interface MappingResult {
@@ -171,10 +175,14 @@ function portService(
   if (health !== undefined) {
     allChecks.push({ CheckID: health.checkId, Name: 'Docker HEALTHCHECK', TTL: dockerHealthTtl, Status: health.status });
   }
+  // Passing from the start: the register that writes it is running.
+  const ttlCheckId = options.ttlMs === undefined ? undefined : `service:${id}:drcon-register-ttl`;
+  if (ttlCheckId !== undefined) allChecks.push({ CheckID: ttlCheckId, Name: 'drcon register running (-ttl)', TTL: `${options.ttlMs}ms`, Status: 'passing' });
   return {
     registration: { ID: id, Name: name, Tags: tags, Address: address, Port: portNumber, Meta: meta, Checks: allChecks },
     container: ref,
     health,
+    ttlCheckId,
   };
 }
 

@@ -8,7 +8,8 @@ import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
-import { startDrcon, type RunningDrcon } from '../../harness/drcon.ts';
+import { startTlsConsul } from '../../harness/consul-tls.ts';
+import { runDrcon, startDrcon, type RunningDrcon } from '../../harness/drcon.ts';
 import { freePort, freePorts } from '../../harness/ports.ts';
 import { waitFor } from '../../harness/wait.ts';
 import { Backends, podman, prepareBackendImage, startPodmanApi, type PodmanApi } from '../../harness/podman.ts';
@@ -26,6 +27,7 @@ interface AgentCheck {
   ServiceID: string;
   Status: string;
   Type: string;
+  Output: string;
 }
 
 const host = hostname();
@@ -262,6 +264,29 @@ test('register killed with -9, containers stopped meanwhile, restarted: its stal
   }
 });
 
+test('-ttl: a TTL check on each service that register keeps passing; register killed with -9: critical; restarted: passing again', async () => {
+  const consul = await startConsul();
+  let register = startRegister(consul, ['-ttl', '3', '-ttl-refresh', '1']);
+  try {
+    const name = containerName('ttl');
+    await backends.run({ name, publish: [{ container: 80, host: await freePort() }], env: { SERVICE_NAME: 'alive' } });
+    const serviceId = `${host}:${name}:80`;
+    const checkId = `service:${serviceId}:drcon-register-ttl`;
+    await waitForService(consul, serviceId);
+    const check = (await checks(consul))[checkId];
+    assert.deepEqual([check?.Type, check?.Status], ['ttl', 'passing'], 'passing from its registration');
+    // A registration writes no output: this one is a refresh's.
+    await waitFor('the TTL check refreshed', async () => (await checks(consul))[checkId]?.Output === 'drcon register is running', { timeoutMs: 30_000 });
+    await register.stop('SIGKILL');
+    assert.match((await waitForCheck(consul, checkId, 'critical')).Output, /TTL expired/);
+    register = startRegister(consul, ['-ttl', '3', '-ttl-refresh', '1']);
+    await waitForCheck(consul, checkId, 'passing');
+  } finally {
+    await register.stop();
+    await consul.destroy();
+  }
+});
+
 test('-explicit, -internal, -ip', async () => {
   const consul = await startConsul();
   const register = startRegister(consul, ['-explicit', '-internal']);
@@ -287,5 +312,27 @@ test('-explicit, -internal, -ip', async () => {
   } finally {
     await withIp.stop();
     await consul.destroy();
+  }
+});
+
+test('an agent that verifies its clients (verify_incoming): registered over consul-tls:// with a client certificate; without one, one line saying so', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'drcon-register-mtls-'));
+  const { consul, https, ca, clientCert, clientKey } = await startTlsConsul(dir, { verifyIncoming: true });
+  const registry = `consul-tls://${new URL(https).host}`;
+  const register = startDrcon(['register', '-docker-host', api.dockerHost, '-status-addr', 'off', '-ca-file', ca, '-client-cert', clientCert, '-client-key', clientKey, registry]);
+  try {
+    const name = containerName('mtls');
+    const port = await freePort();
+    await backends.run({ name, publish: [{ container: 80, host: port }], env: { SERVICE_NAME: 'secured' } });
+    // Read back over the agent's plain HTTP port, which the test keeps for itself.
+    const service = await waitForService(consul, `${host}:${name}:80`);
+    assert.deepEqual([service.Service, service.Port], ['secured', port]);
+    const refused = await runDrcon(['register', '-docker-host', api.dockerHost, '-status-addr', 'off', '-retry-attempts', '0', '-ca-file', ca, registry]);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /cannot reach Consul at https:\/\/127\.0\.0\.1:\d+: .*client certificate.*-client-cert/);
+  } finally {
+    await register.stop();
+    await consul.destroy();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

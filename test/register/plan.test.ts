@@ -50,3 +50,14 @@ test('draining: maintenance on (also right after a registration), and off again'
   const operations = plan(new Map([['a', back]]), new Map([['a', held(back, { maintenance: true })]]));
   assert.deepEqual(operations.map((op) => op.kind === 'maintenance' && op.enable), [false]);
 });
+
+test('-ttl: its check passed again when the refresh is due, or at once when the agent holds it failing', () => {
+  const a = desired('a', { ttlCheckId: 'service:a:drcon-register-ttl' });
+  const holding = (status: string) => new Map([['a', held(a, { checks: new Map([['service:a:drcon-register-ttl', status]]) })]]);
+  assert.deepEqual(kinds(plan(new Map([['a', a]]), holding('passing'))), []);
+  assert.deepEqual(kinds(plan(new Map([['a', a]]), holding('passing'), { refreshTtl: true })), ['ttl:a']);
+  // A register that was down: the TTL expired meanwhile.
+  assert.deepEqual(kinds(plan(new Map([['a', a]]), holding('critical'))), ['ttl:a']);
+  // Registered passing: nothing more to send.
+  assert.deepEqual(kinds(plan(new Map([['a', a]]), new Map(), { refreshTtl: true })), ['register:a']);
+});

@@ -127,6 +127,16 @@ test('a Docker HEALTHCHECK: a TTL check that is critical until the container is 
   assert.equal(containerServices(none, options).services[0]!.health, undefined);
 });
 
+test('-ttl: every service gets a TTL check of its own, passing when registered', () => {
+  const [service] = containerServices(container({ health: 'starting' }), { ...options, ttlMs: 30_000 }).services;
+  assert.equal(service!.ttlCheckId, 'service:host1:web-1:80:drcon-register-ttl');
+  assert.deepEqual(service!.registration.Checks.map((check) => [check.CheckID, check.TTL, check.Status]), [
+    ['service:host1:web-1:80:docker-health', '720h', 'critical'],
+    ['service:host1:web-1:80:drcon-register-ttl', '30000ms', 'passing'],
+  ]);
+  assert.equal(containerServices(container(), options).services[0]!.ttlCheckId, undefined);
+});
+
 test('bad values: one warning naming the container and the key; the rest is registered', () => {
   const cases: [string[], RegExp, (r: ReturnType<typeof containerServices>) => void][] = [
     [['SERVICE_CHECK_INTERVAL=often', 'SERVICE_CHECK_HTTP=/'], /SERVICE_CHECK_INTERVAL: invalid duration "often".*without a check/, (r) => assert.deepEqual(r.services[0]!.registration.Checks, [])],
