@@ -1,7 +1,7 @@
 // Podman for drcon register's tests: the real Docker-compatible API (`podman system service`) on a
 // socket of the test's own, and real containers of a tiny backend image. Podman is set up (and
 // installed when missing) by test/container/run.sh, in its private store, as the container test does.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
@@ -20,6 +20,16 @@ const run = promisify(execFile);
 /** Installs podman if missing and builds the backend image (test/register-containers/backend). */
 export async function prepareBackendImage(): Promise<void> {
   await run('bash', [join(root, 'test/container/run.sh'), 'backend'], { env, timeout: 15 * 60_000 });
+}
+
+/** The tools podman needs that are not installed here (test/container/run.sh installs them). */
+export function missingPodmanTools(): string[] {
+  return ['podman', 'runc'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status !== 0);
+}
+
+/** Whether the backend image is in the private store. */
+export async function backendImageExists(): Promise<boolean> {
+  return podman('image', 'exists', backendImage).then(() => true, () => false);
 }
 
 export async function podman(...args: string[]): Promise<string> {
@@ -87,6 +97,9 @@ export interface BackendOptions {
   /** Container ports published on 127.0.0.1 (each on a free host port); default [80]. */
   publish?: { container: number; host: number }[];
   name?: string;
+  /** false: the image's HEALTHCHECK is disabled (`--no-healthcheck`). With no systemd here to time
+   * the checks, a container of the image stays "starting", which drcon register makes critical. */
+  healthcheck?: boolean;
 }
 
 /** Backend containers, all labelled with this run's id and removed by `removeAll`. */
@@ -97,6 +110,7 @@ export class Backends {
   async run(options: BackendOptions = {}): Promise<string> {
     const args = ['run', '-d', '--pull=never', '--label', this.#label];
     if (options.name) args.push('--name', options.name);
+    if (options.healthcheck === false) args.push('--no-healthcheck');
     for (const [key, value] of Object.entries(options.env ?? {})) args.push('-e', `${key}=${value}`);
     for (const [key, value] of Object.entries(options.labels ?? {})) args.push('--label', `${key}=${value}`);
     for (const { container, host } of options.publish ?? []) args.push('-p', `127.0.0.1:${host}:${container}`);
