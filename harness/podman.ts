@@ -1,11 +1,11 @@
 // Podman for drcon register's tests: the real Docker-compatible API (`podman system service`) on a
 // socket of the test's own, and real containers of a tiny backend image. Podman is set up (and
 // installed when missing) by test/container/run.sh, in its private store, as the container test does.
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Agent, request } from 'undici';
@@ -24,7 +24,15 @@ export async function prepareBackendImage(): Promise<void> {
 
 /** The tools podman needs that are not installed here (test/container/run.sh installs them). */
 export function missingPodmanTools(): string[] {
-  return ['podman', 'runc'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status !== 0);
+  const onPath = (tool: string) => (process.env.PATH ?? '').split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir, tool), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  return ['podman', 'runc'].filter((tool) => !onPath(tool));
 }
 
 /** Whether the backend image is in the private store. */
@@ -104,7 +112,12 @@ export interface BackendOptions {
 
 /** Backend containers, all labelled with this run's id and removed by `removeAll`. */
 export class Backends {
-  readonly #label = `drcon-register-test=${process.pid}-${Date.now()}`;
+  readonly #label: string;
+
+  /** `labelName` marks this run's containers (its value is unique to the run). */
+  constructor(labelName = 'drcon-register-test') {
+    this.#label = `${labelName}=${process.pid}-${Date.now()}`;
+  }
 
   /** Starts one; resolves to its id once started (not necessarily answering yet). */
   async run(options: BackendOptions = {}): Promise<string> {

@@ -89,6 +89,8 @@ async function measure(context: BenchContext, cleanups: Cleanups): Promise<Secti
     { id: 'start_to_passing_p99_ms', label: 'start event → passing in Consul, p99', value: percentile(latency.passing, 99), unit: 'ms', target: { atMost: 50 } },
     { id: 'stage_event_read_p50_ms', label: '  stage: start event → read from the engine\'s event stream, p50', value: percentile(latency.eventRead, 50), unit: 'ms' },
     { id: 'stage_registered_p50_ms', label: '  stage: start event → registered (drcon register\'s log line), p50', value: percentile(latency.registered, 50), unit: 'ms' },
+    { id: 'stage_read_to_registered_p50_ms', label: '  stage: event read by the bench → registered, p50 (drcon register\'s own share)', value: percentile(latency.readToRegistered, 50), unit: 'ms' },
+    { id: 'stage_read_to_registered_p99_ms', label: '  stage: event read by the bench → registered, p99', value: percentile(latency.readToRegistered, 99), unit: 'ms' },
     { id: 'start_to_traffic_p50_ms', label: 'start event → first request served by it through drcon lb, p50', value: percentile(latency.traffic, 50), unit: 'ms' },
     { id: 'start_to_traffic_p99_ms', label: 'start event → first request served by it through drcon lb, p99', value: percentile(latency.traffic, 99), unit: 'ms' },
     { id: 'kill_to_not_passing_p50_ms', label: 'kill (SIGTERM) event → out of the passing list (drained), p50', value: percentile(latency.drained, 50), unit: 'ms' },
@@ -137,7 +139,7 @@ async function containersUnavailable(context: BenchContext): Promise<string | un
 /** One container at a time: started, timed until passing and served, stopped, timed until unserved. */
 async function containerLatencies(setup: Setup, progress: (message: string) => void) {
   const { events, passing, lb, register } = setup;
-  const result = { passing: [] as number[], eventRead: [] as number[], registered: [] as number[], traffic: [] as number[], drained: [] as number[], lastServed: [] as number[], missed: [] as string[] };
+  const result = { passing: [] as number[], eventRead: [] as number[], registered: [] as number[], readToRegistered: [] as number[], traffic: [] as number[], drained: [] as number[], lastServed: [] as number[], missed: [] as string[] };
   const poller = new LbPoller(lb.url);
   const epoch = (at: number) => performance.timeOrigin + at;
   try {
@@ -156,7 +158,10 @@ async function containerLatencies(setup: Setup, progress: (message: string) => v
         result.eventRead.push(started.readAt - started.at);
         result.traffic.push(epoch(first.at) - started.at);
         const line = new RegExp(`^(\\S+) INFO  \\+${service} 127\\.0\\.0\\.1:${port} \\(container ${id.slice(0, 12)}`, 'm').exec(register.output());
-        if (line) result.registered.push(Date.parse(line[1]!) - started.at);
+        if (line) {
+          result.registered.push(Date.parse(line[1]!) - started.at);
+          result.readToRegistered.push(Date.parse(line[1]!) - started.readAt);
+        }
       }
       await podman('kill', '-s', 'TERM', id);
       const died = events.next(id, 'die', roundTimeoutMs);
