@@ -59,10 +59,10 @@ async function measure(context: BenchContext, cleanups: Cleanups): Promise<Secti
 
   progress('E: starting consul agent -dev, Podman\'s API, drcon register and drcon lb');
   const consul = await startConsul();
-  cleanups.defer(() => consul.stop());
+  cleanups.defer(() => consul.destroy());
   const api = await startPodmanApi();
   cleanups.defer(() => api.destroy());
-  const backends = new Backends();
+  const backends = new Backends('drcon-bench');
   cleanups.defer(() => backends.removeAll());
   // A backend outside the containers, so drcon lb always has an instance to send the rest to.
   const base = await startBackendProcess('base');

@@ -17,7 +17,7 @@ const service = 'simple';
 /** The loop's pause between requests (the walkthrough's loop sleeps a second; this shows more). */
 const loopPauseMs = 20;
 /** A backend answers this long after SIGTERM, as a server finishing its requests would. */
-const stopDelayMs = 1_000;
+const stopDelayMs = 3_000;
 
 export interface Running {
   consul: ConsulAgent;

@@ -16,6 +16,7 @@ export interface RequestLoop {
   stop(): Promise<RequestLoopResult>;
 }
 
+/** One request, then a pause of about `pauseMs`, until stopped. */
 export function startRequestLoop(url: string, pauseMs: number): RequestLoop {
   const result: RequestLoopResult = { sent: 0, failed: 0, examples: [] };
   let running = true;
@@ -32,7 +33,9 @@ export function startRequestLoop(url: string, pauseMs: number): RequestLoop {
       } catch (error) {
         fail((error as Error).message);
       }
-      await sleep(pauseMs);
+      // Jittered: in step with the narrated requests, on an Nginx worker that alternates between
+      // instances, the loop would take every other turn and the narration would see one instance.
+      await sleep(pauseMs * (0.5 + Math.random()));
     }
   })();
   let stopped: Promise<RequestLoopResult> | undefined;
