@@ -102,6 +102,11 @@ async function measure(context: BenchContext, cleanups: Cleanups): Promise<Secti
     `each container in ms, start → passing: ${latency.passing.map(Math.round).join(' ')}; → first request: ${latency.traffic.map(Math.round).join(' ')}`,
   );
   if (latency.missed.length > 0) notes.push(`not measured: ${latency.missed.join('; ')}`);
+  // A container is registered at its start event, which can come before its server listens: Nginx
+  // then finds the port closed, sends the request to the other instance and leaves this one out
+  // for its fail_timeout (10 s).
+  const refused = (lb.log().match(/connect\(\) failed \(111: Connection refused\)/g) ?? []).length;
+  notes.push(`connections Nginx found refused by a container during these rounds (its error log): ${refused}`);
 
   progress(`E: ${churnRounds} containers started and stopped under steady traffic`);
   const churn = await churnUnderTraffic(setup);
