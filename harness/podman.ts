@@ -3,9 +3,9 @@
 // installed when missing) by test/container/run.sh, in its private store, as the container test does.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Agent, request } from 'undici';
@@ -20,6 +20,24 @@ const run = promisify(execFile);
 /** Installs podman if missing and builds the backend image (test/register-containers/backend). */
 export async function prepareBackendImage(): Promise<void> {
   await run('bash', [join(root, 'test/container/run.sh'), 'backend'], { env, timeout: 15 * 60_000 });
+}
+
+/** The tools podman needs that are not installed here (test/container/run.sh installs them). */
+export function missingPodmanTools(): string[] {
+  const onPath = (tool: string) => (process.env.PATH ?? '').split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir, tool), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  return ['podman', 'runc'].filter((tool) => !onPath(tool));
+}
+
+/** Whether the backend image is in the private store. */
+export async function backendImageExists(): Promise<boolean> {
+  return podman('image', 'exists', backendImage).then(() => true, () => false);
 }
 
 export async function podman(...args: string[]): Promise<string> {
@@ -87,16 +105,25 @@ export interface BackendOptions {
   /** Container ports published on 127.0.0.1 (each on a free host port); default [80]. */
   publish?: { container: number; host: number }[];
   name?: string;
+  /** false: the image's HEALTHCHECK is disabled (`--no-healthcheck`). With no systemd here to time
+   * the checks, a container of the image stays "starting", which drcon register makes critical. */
+  healthcheck?: boolean;
 }
 
 /** Backend containers, all labelled with this run's id and removed by `removeAll`. */
 export class Backends {
-  readonly #label = `drcon-register-test=${process.pid}-${Date.now()}`;
+  readonly #label: string;
+
+  /** `labelName` marks this run's containers (its value is unique to the run). */
+  constructor(labelName = 'drcon-register-test') {
+    this.#label = `${labelName}=${process.pid}-${Date.now()}`;
+  }
 
   /** Starts one; resolves to its id once started (not necessarily answering yet). */
   async run(options: BackendOptions = {}): Promise<string> {
     const args = ['run', '-d', '--pull=never', '--label', this.#label];
     if (options.name) args.push('--name', options.name);
+    if (options.healthcheck === false) args.push('--no-healthcheck');
     for (const [key, value] of Object.entries(options.env ?? {})) args.push('-e', `${key}=${value}`);
     for (const [key, value] of Object.entries(options.labels ?? {})) args.push('--label', `${key}=${value}`);
     for (const { container, host } of options.publish ?? []) args.push('-p', `127.0.0.1:${host}:${container}`);

@@ -1,8 +1,9 @@
 // `npm run bench`: drcon against a real Consul dev agent (and real Nginx) as separate processes,
 // printing the figures beside their targets. Flags:
-//   --render, --lb, --scale
+//   --render, --lb, --scale, --soak, --register
 //                    run only the modes named (default: every mode marked byDefault; --scale
-//                    takes about 5 minutes and runs only when named)
+//                    takes about 5 minutes and runs only when named, as do --soak and
+//                    --register, which needs podman and real containers)
 //   --json FILE      also write the figures as JSON
 //   --no-install     never apt-get install a missing load tool (wrk); use the Node load loop
 import { spawnSync } from 'node:child_process';
@@ -17,8 +18,9 @@ import { renderBench } from './bench/render-bench.ts';
 import { lbBench } from './bench/lb-bench.ts';
 import { scaleBench } from './bench/scale.ts';
 import { soakBench } from './bench/soak.ts';
+import { registerBench } from './bench/register-bench.ts';
 
-const modes: BenchMode[] = [renderBench, lbBench, scaleBench, soakBench];
+const modes: BenchMode[] = [renderBench, lbBench, scaleBench, soakBench, registerBench];
 
 function usage(): string {
   return [

@@ -1,7 +1,8 @@
 // `npm run demo`: the DR CoN walkthrough on one machine, without Docker. A Consul dev agent,
 // `drcon lb` (Nginx reconfigured from Consul) and two small backends registered through Consul's
-// HTTP API, with the traffic shown as instances come and go. Then it serves until Ctrl-C (or
-// exits at once with --once), stopping everything it started.
+// HTTP API, with the traffic shown as instances come and go; with --containers, real containers
+// registered by drcon register instead (scripts/demo/containers.ts). Then it serves until Ctrl-C
+// (or exits at once with --once), stopping everything it started.
 import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,32 +11,17 @@ import { join } from 'node:path';
 import { startConsul, type ConsulAgent } from '../harness/consul.ts';
 import { startBackend, type Backend } from '../harness/backend.ts';
 import { waitFor } from '../harness/wait.ts';
-import { nginxSettled } from '../harness/nginx.ts';
 import { freePort } from '../harness/ports.ts';
 import { parseDemoArgs, usage, type DemoOptions } from './demo/options.ts';
 import { chooseListenPort } from './demo/listen-port.ts';
 import { httpGet } from './demo/http-get.ts';
 import { Cleanups } from './demo/cleanups.ts';
 import { startLb } from './demo/lb-process.ts';
+import { containersUnavailable, containersWalkthrough } from './demo/containers.ts';
+import { changeTimeoutMs, heading, say, showRequests, stopNarration, unlessStopping, waitForChange } from './demo/narration.ts';
 
 const host = '127.0.0.1';
 const service = 'simple';
-/** Generous: a change normally reaches Nginx well within a second. */
-const changeTimeoutMs = 20_000;
-
-const say = (line = '') => void process.stdout.write(line + '\n');
-
-/** Set once the demo stops: an interrupted walkthrough must start (and print) nothing more. */
-let stopping = false;
-function unlessStopping(): void {
-  if (stopping) throw new Error('stopping');
-}
-
-/** The start of a part of the walkthrough, unless the demo is stopping. */
-function heading(text: string): void {
-  unlessStopping();
-  say(text);
-}
 
 interface Demo {
   consul: ConsulAgent;
@@ -57,6 +43,11 @@ async function main(): Promise<number> {
     console.error(`demo: ${(error as Error).message}\n${usage}`);
     return 2;
   }
+  const unavailable = options.containers ? containersUnavailable() : undefined;
+  if (unavailable) {
+    console.error(`demo: ${unavailable}`);
+    return 1;
+  }
 
   // The walkthrough ends early on Ctrl-C (or SIGTERM), or when drcon dies under it.
   let interrupt: (reason: 'signal' | Error) => void = () => {};
@@ -65,7 +56,7 @@ async function main(): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) return; // a second Ctrl-C while stopping: the stop is bounded already
     signalled = true;
-    stopping = true;
+    stopNarration();
     say(`\n${signal}: stopping everything the demo started...`);
     interrupt('signal');
   };
@@ -89,7 +80,7 @@ async function main(): Promise<number> {
     console.error(`demo: ${(error as Error).message}`);
     status = 1;
   } finally {
-    stopping = true;
+    stopNarration();
     const stopped = await cleanups.run();
     // An interrupted step may be starting something right now: cleanups stops it as it is added.
     await Promise.race([walkthrough.catch(() => undefined), sleep(3_000)]);
@@ -107,13 +98,19 @@ async function run(
   cleanups: Cleanups,
   fail: (error: Error) => void,
 ): Promise<void> {
-  say('drcon demo: the DR CoN walkthrough on this machine, without Docker.');
+  say(options.containers
+    ? 'drcon demo: the DR CoN walkthrough on this machine, with real containers (podman) and drcon register.'
+    : 'drcon demo: the DR CoN walkthrough on this machine, without Docker.');
   say();
   const { consul, lbUrl, dir } = await startServices(options, workDir, logFile, cleanups, fail);
   heading('The load balancer is up. Try it yourself, from another terminal:');
   say();
   say(`    curl ${lbUrl}`);
   say();
+  if (options.containers) {
+    await containersWalkthrough({ consul, lbUrl, dir, workDir, cleanups, fail });
+    return walkthroughDone(options, lbUrl, [`  Consul's UI:            ${consul.url}/ui/`]);
+  }
 
   heading(`Step 1. No instance of service "${service}" is registered yet, so Nginx answers 503:`);
   await showRequests(lbUrl, 1);
@@ -148,15 +145,19 @@ async function run(
   say(`  simple-1 received ${first.hits - hitsBefore} of these requests.`);
   say();
 
-  if (options.exitAfterWalkthrough) {
-    heading('Walkthrough done; stopping (--once).');
-    return;
-  }
+  walkthroughDone(options, lbUrl, [
+    `  Bring simple-1 back:    ${registerCommand(consul, first)}`,
+    `  Take simple-2 out:      curl -X PUT ${consul.url}/v1/agent/service/deregister/simple-2`,
+    `  Consul's UI:            ${consul.url}/ui/`,
+  ]);
+}
+
+/** The end of a walkthrough: stop (--once), or what to try while the demo keeps running. */
+function walkthroughDone(options: DemoOptions, lbUrl: string, hints: string[]): void {
+  if (options.exitAfterWalkthrough) return heading('Walkthrough done; stopping (--once).');
   heading('Walkthrough done. The demo keeps running: press Ctrl-C to stop it and everything it started.');
   say(`  Ask the load balancer:  curl ${lbUrl}`);
-  say(`  Bring simple-1 back:    ${registerCommand(consul, first)}`);
-  say(`  Take simple-2 out:      curl -X PUT ${consul.url}/v1/agent/service/deregister/simple-2`);
-  say(`  Consul's UI:            ${consul.url}/ui/`);
+  for (const hint of hints) say(hint);
 }
 
 /** Consul, then drcon lb on the wanted port (or a free one), ready once it serves its first render. */
@@ -232,30 +233,6 @@ function registerCommand(consul: ConsulAgent, backend: Backend): string {
 async function register(consul: ConsulAgent, backend: Backend): Promise<void> {
   say(`  $ ${registerCommand(consul, backend)}`);
   await consul.registerService(registration(backend));
-}
-
-/** Waits until `changed`; resolves to how long that took, for the narration. */
-async function waitForChange(lbUrl: string, what: string, changed: () => Promise<boolean>, nginxDir: string): Promise<string> {
-  const started = performance.now();
-  await waitFor(`${what} at ${lbUrl}`, changed, { timeoutMs: changeTimeoutMs });
-  // Until the workers of the previous configuration have exited, a new connection may still
-  // reach one of them (Nginx's graceful reload): the requests shown next wait for that.
-  await nginxSettled(Number(await readFile(join(nginxDir, 'nginx.pid'), 'utf8')));
-  return `${((performance.now() - started) / 1000).toFixed(2)} s after the change`;
-}
-
-/**
- * `count` requests, each printed as the curl command and the answer's status and body; more (up
- * to `count` again) until each of `expected` has answered. Each Nginx worker balances on its own,
- * starting with the same instance, so a few requests landing on fresh workers can all go there.
- */
-async function showRequests(lbUrl: string, count: number, expected: string[] = []): Promise<void> {
-  const missing = new Set(expected);
-  for (let i = 0; i < count || (missing.size > 0 && i < 2 * count); i++) {
-    const { status, body } = await httpGet(lbUrl);
-    missing.delete(body);
-    say(`  curl ${lbUrl}  ->  ${status} ${body}`);
-  }
 }
 
 /** drcon's last log lines, without Nginx's access log lines ("127.0.0.1 - - [date] ..."). */

@@ -37,6 +37,25 @@ export class LbPoller {
     return undefined;
   }
 
+  /**
+   * Polls until `until` settles; resolves to performance.now() when the last answer from `name`
+   * had been read (undefined if none came): the moment the instance stopped getting traffic.
+   */
+  async lastAnswerFrom(name: string, until: Promise<unknown>): Promise<number | undefined> {
+    let ended = false;
+    void until.finally(() => (ended = true));
+    let last: number | undefined;
+    while (!ended) {
+      try {
+        const response = await request(this.#url, { dispatcher: this.#agent, headersTimeout: 2_000, bodyTimeout: 2_000 });
+        if ((await response.body.text()).trim() === name && response.statusCode === 200) last = performance.now();
+      } catch {
+        // a connection an old worker closed at a reload: the next poll opens another
+      }
+    }
+    return last;
+  }
+
   close(): Promise<void> {
     return this.#agent.close();
   }

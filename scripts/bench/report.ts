@@ -6,7 +6,8 @@ export function formatReport(sections: readonly Section[], header: readonly stri
   for (const section of sections) {
     lines.push(section.title);
     const labelWidth = Math.max(...section.figures.map((figure) => figure.label.length));
-    lines.push(`  ${'figure'.padEnd(labelWidth)}  ${'measured'.padStart(12)}  ${'target'.padEnd(10)} ${'   '}  consul-template`);
+    // A mode that could not run here has only its note.
+    if (section.figures.length > 0) lines.push(`  ${'figure'.padEnd(labelWidth)}  ${'measured'.padStart(12)}  ${'target'.padEnd(10)} ${'   '}  consul-template`);
     for (const figure of section.figures) {
       const verdict = meetsTarget(figure);
       const mark = verdict === undefined ? '   ' : verdict ? 'ok ' : 'MISSED';

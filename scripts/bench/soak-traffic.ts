@@ -26,6 +26,8 @@ export interface SteadyTraffic {
   stop(): Promise<TrafficResult>;
   /** Requests so far, ok or not. */
   count(): number;
+  /** Names that answered so far, with counts. */
+  answeredBy(): ReadonlyMap<string, number>;
 }
 
 export function startSteadyTraffic(url: string, clientsOfEachKind: number, pauseMs: number): SteadyTraffic {
@@ -65,6 +67,7 @@ export function startSteadyTraffic(url: string, clientsOfEachKind: number, pause
   let stopped: Promise<TrafficResult> | undefined;
   return {
     count: () => result.keepAlive.ok + result.keepAlive.failed + result.fresh.ok + result.fresh.failed,
+    answeredBy: () => result.answeredBy,
     stop() {
       stopped ??= (async () => {
         running = false;

@@ -1,4 +1,4 @@
-// The demo's command line: `node scripts/demo.ts [--port N] [--once | --no-wait]`, or DEMO_EXIT=1
+// The demo's command line: `node scripts/demo.ts [--port N] [--once | --no-wait] [--containers]`, or DEMO_EXIT=1
 // in the environment for --once (handy through `npm run demo`, which needs `--` before flags).
 import { parseArgs } from 'node:util';
 
@@ -7,13 +7,17 @@ export interface DemoOptions {
   port: number;
   /** Run the walkthrough, stop everything and exit, instead of serving until Ctrl-C. */
   exitAfterWalkthrough: boolean;
+  /** The walkthrough with real containers: podman, its Docker API and drcon register. */
+  containers: boolean;
 }
 
 export const defaultPort = 8080;
 
-export const usage = `usage: npm run demo [-- --port N] [-- --once]
+export const usage = `usage: npm run demo [-- --port N] [-- --once] [-- --containers]
   --port N           port the load balancer listens on, on 127.0.0.1 (default ${defaultPort})
-  --once, --no-wait  run the walkthrough, then stop everything and exit (also: DEMO_EXIT=1)`;
+  --once, --no-wait  run the walkthrough, then stop everything and exit (also: DEMO_EXIT=1)
+  --containers       the walkthrough with real containers (podman): drcon register follows
+                     podman's Docker API and the containers join and leave by themselves`;
 
 /** Parses the flags; throws an Error with a one-line message on a bad one. */
 export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv): DemoOptions | 'help' {
@@ -23,6 +27,7 @@ export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv): DemoOptio
       port: { type: 'string' },
       once: { type: 'boolean' },
       'no-wait': { type: 'boolean' },
+      containers: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -33,5 +38,5 @@ export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv): DemoOptio
     throw new Error(`--port: "${values.port}" is not a TCP port (1-65535)`);
   }
   const exitFromEnv = env['DEMO_EXIT'] !== undefined && !['', '0', 'false'].includes(env['DEMO_EXIT']);
-  return { port, exitAfterWalkthrough: Boolean(values.once || values['no-wait'] || exitFromEnv) };
+  return { port, exitAfterWalkthrough: Boolean(values.once || values['no-wait'] || exitFromEnv), containers: values.containers === true };
 }

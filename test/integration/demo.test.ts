@@ -135,3 +135,11 @@ test('a bad flag: usage on stderr, exit 2, nothing started', async () => {
   assert.match(run.stderr, /usage: npm run demo/);
   assert.equal(run.stdout, '');
 });
+
+test('--containers without podman: one line saying what is missing, exit 1, nothing started', async () => {
+  // Only Node on the PATH: no podman, no runc.
+  const run = await runDemo(['--containers', '--once'], { PATH: dirname(process.execPath) });
+  assert.equal(run.code, 1);
+  assert.equal(run.stderr, 'demo: --containers needs podman; podman and runc not installed (`bash test/container/run.sh backend` installs them and builds the backend image)\n');
+  assert.equal(run.stdout, '');
+});

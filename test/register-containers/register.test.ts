@@ -131,6 +131,9 @@ describe('one register, one agent', () => {
     const drainingId = await backends.run({ name: draining, publish: [{ container: 80, host: p2! }], env: { SERVICE_NAME: 'draining', STOP_DELAY_MS: '3000' } });
     const serviceId = `${host}:${draining}:80`;
     await waitForService(consul, serviceId);
+    // Registered at the start event, maybe before Node runs the server: until it has set its
+    // SIGTERM handler, a SIGTERM to it (PID 1) is lost. It has once it answers.
+    await waitFor('draining answering', async () => (await fetch(`http://127.0.0.1:${p2}/`)).ok);
     await podman('kill', '-s', 'TERM', drainingId);
     await waitForCheck(consul, `_service_maintenance:${serviceId}`, 'critical');
     assert.equal(await podman('inspect', '-f', '{{.State.Running}}', drainingId), 'true', 'marked down while it still runs');
