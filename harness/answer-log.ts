@@ -11,6 +11,8 @@ export interface AnswerLog {
   mark(): void;
   /** The kept answers, "STATUS body", or "error CODE" for no answer. */
   readonly sinceMark: readonly string[];
+  /** The kept answers of status 200, each once, and the 503s, all of them. */
+  servedSinceMark(): { served: string[]; unavailable: string[] };
   /** Stops after the request in flight. */
   stop(): Promise<void>;
 }
@@ -38,6 +40,10 @@ export function startAnswerLog(get: LbUnderTest['get']): AnswerLog {
     },
     mark: () => (marked = true),
     sinceMark: kept,
+    servedSinceMark: () => ({
+      served: [...new Set(kept.filter((answer) => answer.startsWith('200 ')))],
+      unavailable: kept.filter((answer) => answer.startsWith('503 ')),
+    }),
     async stop() {
       running = false;
       await loop;

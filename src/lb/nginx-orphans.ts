@@ -3,7 +3,7 @@
 // master cannot bind them, and keep serving the configuration (and peer lists) of the dead one.
 // drcon finds them by their stdout, the FIFO it gave the master (nginx-stdout.ts), which no other
 // process has: another drcon's Nginx has its own, `nginx -t` writes to /dev/null.
-import { readdir, readlink } from 'node:fs/promises';
+import { readdir, readlink, realpath } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** How long the orphans may finish the requests they are serving before they are killed. */
@@ -11,7 +11,9 @@ const drainMs = 2_000;
 const pollMs = 20;
 
 /** The pids of the processes whose stdout is `stdoutPath`. */
-export async function processesWritingTo(stdoutPath: string): Promise<number[]> {
+export async function processesWritingTo(path: string): Promise<number[]> {
+  // /proc names a process's files by their real path, symbolic links resolved.
+  const stdoutPath = await realpath(path).catch(() => path);
   const entries = await readdir('/proc').catch(() => []);
   const found: number[] = [];
   await Promise.all(entries.map(async (entry) => {
@@ -30,7 +32,8 @@ async function writesTo(pid: number, stdoutPath: string): Promise<boolean> {
  * sockets at once and finish the requests in progress), SIGKILL for those still there after
  * `drainMs`. Resolves once none is left; returns how many there were.
  */
-export async function endOrphanedWorkers(stdoutPath: string): Promise<number> {
+export async function endOrphanedWorkers(path: string): Promise<number> {
+  const stdoutPath = await realpath(path).catch(() => path);
   const orphans = await processesWritingTo(stdoutPath);
   if (orphans.length === 0) return 0;
   signal(orphans, 'SIGQUIT');
