@@ -81,6 +81,18 @@ export function workerPids(master: number): number[] {
 }
 
 /**
+ * Kills an Nginx master with SIGKILL after stopping (SIGSTOP) its workers, and returns them. A
+ * dead master's workers otherwise serve on, with its configuration, until whoever runs Nginx ends
+ * them; hung, they keep Nginx down until then: a window for a change a restarted Nginx must serve.
+ */
+export function killMasterWithHungWorkers(master: number): number[] {
+  const workers = workerPids(master);
+  for (const pid of workers) process.kill(pid, 'SIGSTOP');
+  process.kill(master, 'SIGKILL');
+  return workers;
+}
+
+/**
  * Resolves once no worker of this Nginx master is still shutting down after a reload: from then
  * on every connection is served by the current configuration. Call it after seeing the new
  * configuration answer, with the workers there were before the change: during a reload the master

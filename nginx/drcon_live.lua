@@ -124,20 +124,39 @@ function M.update()
 end
 
 -- Each worker keeps the parsed list of an upstream, with its round-robin state, until the text
--- in the dict changes.
+-- in the dict changes. Per request it asks the dict only for the generation, a number: a list's
+-- text is read again (copied out of the dict) once a new generation is there, not per request.
 local lists = {}
+-- The generation the lists were last checked against, and the upstreams checked since.
+local checked_generation
+local checked = {}
 
-local function list_of(name)
-  local text = dict:get("u:" .. name)
-  if text == nil then return nil end
-  local list = lists[name]
-  if list and list.text == text then return list end
+local function parse_list(text)
   local service, rest = text:match("^([^\n]*)\n?(.*)$")
-  list = { text = text, service = ngx.unescape_uri(service), peers = {}, total = 0 }
+  local list = { text = text, service = ngx.unescape_uri(service), peers = {}, total = 0 }
   for address, port, weight in rest:gmatch("(%S+) (%d+) (%d+)") do
     weight = tonumber(weight)
     list.peers[#list.peers + 1] = { address = address, port = tonumber(port), weight = weight, current = 0, active = 0 }
     list.total = list.total + weight
+  end
+  return list
+end
+
+local function list_of(name)
+  -- store() writes the lists before the generation: a worker that sees a new one finds them.
+  local generation = dict:get("generation")
+  if generation ~= checked_generation then
+    checked_generation = generation
+    checked = {}
+  end
+  if checked[name] then return lists[name] end
+  checked[name] = true
+  local text = dict:get("u:" .. name)
+  local list = lists[name]
+  if text == nil then
+    list = nil
+  elseif not (list and list.text == text) then
+    list = parse_list(text)
   end
   lists[name] = list
   return list
@@ -152,11 +171,11 @@ function M.admit(name)
 end
 
 -- Weighted least connections (fewest requests in progress per weight), ties by Nginx's smooth
--- weighted round robin, skipping the peers this request has tried already.
+-- weighted round robin, skipping the peers this request has tried already (`tried`, nil for none).
 local function pick(list, tried)
   local best
   for _, peer in ipairs(list.peers) do
-    if not tried[peer] then
+    if not (tried and tried[peer]) then
       peer.current = peer.current + peer.weight
       if not best then
         best = peer
@@ -179,16 +198,26 @@ function M.balance(name)
     return ngx.exit(502)
   end
   local ctx = ngx.ctx
-  local tried = ctx.drcon_tried
-  if not tried then
-    tried = {}
-    ctx.drcon_tried = tried
+  -- The first try keeps its peer alone; a retry adds the set of peers tried (most requests have
+  -- one try, and need no table of their own for it).
+  local first = ctx.drcon_peer
+  local peer
+  if not first then
     if #list.peers > 1 then balancer.set_more_tries(#list.peers - 1) end
+    peer = pick(list, nil)
+    peer.active = peer.active + 1 -- until the request ends (release)
+    ctx.drcon_peer = peer
+  else
+    local tried = ctx.drcon_tried
+    if not tried then
+      tried = { [first] = true }
+      ctx.drcon_tried = tried
+    end
+    -- The list may have changed between two tries of a request: then every peer may be new.
+    peer = pick(list, tried) or pick(list, nil)
+    if not tried[peer] then peer.active = peer.active + 1 end
+    tried[peer] = true
   end
-  -- The list may have changed between two tries of a request: then every peer may be new.
-  local peer = pick(list, tried) or pick(list, {})
-  if not tried[peer] then peer.active = peer.active + 1 end -- until the request ends (release)
-  tried[peer] = true
   local ok, err = balancer.set_current_peer(peer.address, peer.port)
   if not ok then
     ngx.log(ngx.ERR, "drcon live upstreams: cannot use ", peer.address, ":", peer.port, " for ", name, ": ", err)
@@ -199,9 +228,14 @@ end
 -- Log phase of every request (http level): the peers it tried no longer count as busy. A peer of
 -- a list replaced meanwhile is no longer picked from; its count goes with it.
 function M.release()
-  local tried = ngx.ctx.drcon_tried
-  if not tried then return end
-  for peer in pairs(tried) do peer.active = peer.active - 1 end
+  local ctx = ngx.ctx
+  local tried = ctx.drcon_tried
+  if tried then
+    for peer in pairs(tried) do peer.active = peer.active - 1 end
+  else
+    local peer = ctx.drcon_peer
+    if peer then peer.active = peer.active - 1 end
+  end
 end
 
 return M

@@ -27,6 +27,8 @@ const service = 'web';
 const latencyChanges = 20;
 const burstChanges = 200;
 const loadSeconds = 5;
+/** Runs of each setup, alternating; a figure is their median. */
+const loadRounds = 3;
 const warmUpSeconds = 1;
 /** After a deregistration, before the next change: drcon's default min-interval (200 ms) and a reload. */
 const settleMs = 400;
@@ -135,13 +137,16 @@ async function measureMode(upstreams: Upstreams, setup: ModeSetup): Promise<Sect
     { id: 'rps_drcon_lb', label: 'requests/s through drcon lb (2 backends)', value: throughput.lb, unit: 'req/s' },
     { id: 'rps_static_nginx', label: 'requests/s, same Nginx and backends, static upstream', value: throughput.drained, unit: 'req/s' },
     { id: 'rps_ratio_lb_to_static', label: 'drcon lb / static', value: throughput.lb / throughput.drained, unit: '×' },
+    { id: 'nginx_worker_us_per_request_lb', label: 'Nginx workers\' CPU per request through drcon lb', value: throughput.lbWorkerUs, unit: 'µs' },
+    { id: 'nginx_worker_us_per_request_static', label: 'Nginx workers\' CPU per request, static upstream', value: throughput.drainedWorkerUs, unit: 'µs' },
+    { id: 'nginx_worker_cpu_ratio_lb_to_static', label: 'drcon lb / static, workers\' CPU per request', value: throughput.lbWorkerUs / throughput.drainedWorkerUs, unit: '×' },
     { id: 'rps_static_nginx_own_session', label: '  static, Nginx in a session of its own (as drcon starts it)', value: throughput.ownSession, unit: 'req/s' },
     { id: 'rps_ratio_lb_to_static_own_session', label: '  drcon lb / static in a session of its own', value: throughput.lb / throughput.ownSession, unit: '×' },
     { id: 'rps_static_nginx_devnull', label: '  static, access log to /dev/null instead of a drained FIFO', value: throughput.devnull, unit: 'req/s' },
     { id: 'drcon_cpu_during_load_percent', label: 'drcon process CPU while under load (relaying the access log)', value: throughput.drconCpuPercent, unit: '%' },
   );
   notes.push(
-    `${upstreams}: load: ${load.description}; after a ${warmUpSeconds} s warm-up, runs of ${loadSeconds} s alternate static, lb, static in its own session, twice, then static to /dev/null; figures of two runs are their means: ${throughput.runs}`,
+    `${upstreams}: load: ${load.description}; after a ${warmUpSeconds} s warm-up, runs of ${loadSeconds} s alternate static, lb, static in its own session, ${loadRounds} times, then static to /dev/null; figures of several runs are their medians; workers' CPU from /proc (all workers of the master, summed, over the run's requests): ${throughput.runs}`,
     'every backend is a separate Node process; wrk, Nginx and the backends share this machine\'s CPUs, so the figures compare setups, they do not rate Nginx',
     `access log: drcon lb's Nginx writes it to a FIFO that drcon reads and copies to its stdout, which the bench reads and discards (${(lb.accessLogBytes() / 2 ** 20).toFixed(1)} MiB in all); the static Nginx writes to the same kind of FIFO, read by the bench directly`,
     `failed or non-2xx requests under load: ${throughput.failures}`,
@@ -183,6 +188,11 @@ function register(consul: ConsulAgent, id: string, port: number): Promise<void> 
 async function registerToFirstAnswer(consul: ConsulAgent, lb: LbProcess, upstreams: Upstreams, progress: (message: string) => void) {
   const poller = new LbPoller(lb.url);
   try {
+    // The first change as the others: its client connected (a first request costs the bench
+    // more), and drcon's first render, which ran a reload command (a no-op before Nginx ran),
+    // -min-interval behind it. Right after start it was paced to 200 ms after that render.
+    await poller.firstAnswerFrom('base', 5_000);
+    await sleep(settleMs);
     return await timeChanges(consul, lb, poller, upstreams, progress);
   } finally {
     await poller.close();
@@ -224,6 +234,13 @@ async function timeChanges(consul: ConsulAgent, lb: LbProcess, poller: LbPoller,
 interface LoadTarget {
   readonly name: string;
   readonly url: string;
+  /** The Nginx master's pid now (drcon lb's changes when drcon restarts it). */
+  master(): number;
+}
+
+/** CPU of an Nginx's workers so far: per request, it says what the balancer costs on a busy machine too. */
+function workersCpuMs(master: number): number {
+  return workerPids(master).reduce((sum, pid) => sum + processUsage(pid).cpuMs, 0);
 }
 
 async function compareThroughput(lb: LbProcess, backends: BackendProcess[], root: string, load: LoadTool, cleanups: Cleanups, progress: (message: string) => void) {
@@ -232,42 +249,48 @@ async function compareThroughput(lb: LbProcess, backends: BackendProcess[], root
     const nginx = await startStaticNginx(join(root, `static-${name.replace(/\W+/g, '-')}`), await freePort(), ports, options);
     cleanups.defer(() => nginx.stop());
     await waitFor('static nginx serving', async () => (await fetch(nginx.url)).status === 200);
-    return { name, url: nginx.url };
+    return { name, url: nginx.url, master: () => nginx.pid };
   };
-  const lbTarget: LoadTarget = { name: 'drcon lb', url: lb.url };
+  const lbTarget: LoadTarget = { name: 'drcon lb', url: lb.url, master: () => Number(readFileSync(lb.nginxPidFile, 'utf8')) };
   const drained = await startStatic('static', { sink: 'drained', ownSession: false });
   const ownSession = await startStatic('static, own session', { sink: 'drained', ownSession: true });
   const devnull = await startStatic('static, /dev/null', { sink: 'devnull', ownSession: false });
 
   progress(`B: warming up (${warmUpSeconds} s on each)`);
   for (const target of [drained, lbTarget, ownSession]) await load.run(target.url, warmUpSeconds);
-  const results: { name: string; result: LoadResult }[] = [];
+  const results: { name: string; result: LoadResult; workerUsPerRequest: number }[] = [];
   let drconCpuMs = 0;
   let lbLoadMs = 0;
   // Alternating, so that a change in what else the machine does is shared out between setups.
-  for (const target of [drained, lbTarget, ownSession, drained, lbTarget, ownSession, devnull]) {
+  const rounds = Array.from({ length: loadRounds }, () => [drained, lbTarget, ownSession]).flat();
+  for (const target of [...rounds, devnull]) {
     progress(`B: load on ${target.name} (${loadSeconds} s)`);
     const before = processUsage(lb.pid).cpuMs;
+    const master = target.master();
+    const workersBefore = workersCpuMs(master);
     const startedAt = performance.now();
     const result = await load.run(target.url, loadSeconds);
+    const workerUsPerRequest = ((workersCpuMs(master) - workersBefore) * 1000) / result.requests;
     if (target === lbTarget) {
       drconCpuMs += processUsage(lb.pid).cpuMs - before;
       lbLoadMs += performance.now() - startedAt;
     }
-    results.push({ name: target.name, result });
+    results.push({ name: target.name, result, workerUsPerRequest });
   }
-  const mean = (target: LoadTarget) => {
-    const rates = results.filter((entry) => entry.name === target.name).map((entry) => entry.result.requestsPerSecond);
-    return rates.reduce((sum, rate) => sum + rate, 0) / rates.length;
-  };
+  const median = (target: LoadTarget, of: (entry: (typeof results)[number]) => number) =>
+    percentile(results.filter((entry) => entry.name === target.name).map(of), 50) ?? NaN;
+  const rate = (target: LoadTarget) => median(target, (entry) => entry.result.requestsPerSecond);
+  const cpu = (target: LoadTarget) => median(target, (entry) => entry.workerUsPerRequest);
   return {
-    lb: mean(lbTarget),
-    drained: mean(drained),
-    ownSession: mean(ownSession),
-    devnull: mean(devnull),
+    lb: rate(lbTarget),
+    drained: rate(drained),
+    ownSession: rate(ownSession),
+    devnull: rate(devnull),
+    lbWorkerUs: cpu(lbTarget),
+    drainedWorkerUs: cpu(drained),
     drconCpuPercent: (drconCpuMs / lbLoadMs) * 100,
     failures: results.reduce((sum, { result }) => sum + result.errors + result.badStatus, 0),
-    runs: results.map(({ name, result }) => `${name} ${Math.round(result.requestsPerSecond)}${result.p99Ms === undefined ? '' : ` (p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms)`}`).join('; '),
+    runs: results.map(({ name, result, workerUsPerRequest }) => `${name} ${Math.round(result.requestsPerSecond)}${result.p99Ms === undefined ? '' : ` (p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms)`}, workers ${workerUsPerRequest.toFixed(1)} µs/req`).join('; '),
   };
 }
 

@@ -27,6 +27,8 @@ export interface StaticNginxOptions {
 
 export interface StaticNginx {
   readonly url: string;
+  /** Its master process. */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export async function startStaticNginx(dir: string, port: number, backendPorts: 
   }
   return {
     url: `http://${listen}/`,
+    pid: child.pid!,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGQUIT');

@@ -1,5 +1,6 @@
 // `drcon lb`: the DR CoN load balancer. Renders the Nginx config from Consul, runs Nginx as its
-// child, checks every new config with `nginx -t` before reloading, and exits with Nginx's status.
+// child, checks every new config with `nginx -t` before reloading, starts Nginx again when it
+// dies unasked (a few times in a row, then exits with its status, for the orchestrator to act).
 // What runs it is imported by the handler: `drcon --version`, `--help` and other commands skip it.
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { formatDuration } from '../config/duration.ts';
 import { parseListen } from '../lb/listen.ts';
 import { formatStatusAddress } from '../config/status-address.ts';
 import { defaults } from '../config/defaults.ts';
+import type { LiveLayout } from '../lb/live-layout.ts';
 
 interface LbArgs extends CommonArgs {
   service?: string;
@@ -28,6 +30,12 @@ const upstreamsModes = ['reload', 'live'] as const;
 const shippedTemplate = packagePath('templates', 'app.conf.hbs');
 /** How long Nginx waits for the first complete render before it starts with the 503 placeholder. */
 const firstRenderGraceMs = 5_000;
+/**
+ * Nginx dying unasked (kill -9, the OOM killer, a crash) is started again at once with the
+ * current config and peer lists, then after 0.2, 0.4, 0.8 and 1.6 s: a fault that outlasts that
+ * is for whatever runs drcon (the container's restart policy) to see, so drcon exits with it.
+ */
+const nginxRestarts = { limit: 5, firstDelayMs: 100, stableMs: 60_000 };
 
 export function lbCommand(setStatus: (code: number) => void): CommandModule<object, LbArgs> {
   return {
@@ -51,12 +59,14 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
       const [
         { resolveSettings }, { runTemplates }, { loggerFor }, { ChildSupervisor }, { ChildLifecycle },
         { prepareNginxDir, nginxArgs }, { openNginxStdout }, { nginxCheckAction, nginxReloadAction }, { settingsForLog },
-        { runSignals }, { luaModuleDirectives }, { prepareLiveLayout, removeLiveLayout }, { LiveUpstreams },
+        { runSignals }, { luaModuleDirectives }, { prepareLiveLayout, removeLiveLayout, removeStaleSocket }, { LiveUpstreams },
+        { endOrphanedWorkers },
       ] = await Promise.all([
         import('./settings-from-flags.ts'), import('../engine/run-templates.ts'), import('../engine/settings-logger.ts'),
         import('../process/supervisor.ts'), import('../process/child-lifecycle.ts'), import('../lb/layout.ts'),
         import('../lb/nginx-stdout.ts'), import('../lb/nginx-actions.ts'), import('../status/settings-log.ts'),
         import('../process/signals.ts'), import('../lb/lua-module.ts'), import('../lb/live-layout.ts'), import('../lb/live-upstreams.ts'),
+        import('../lb/nginx-orphans.ts'),
       ]);
       const env = process.env;
       const consulAddr = argv.consulAddr ?? (env.CONSUL ? [env.CONSUL] : undefined);
@@ -88,9 +98,10 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
       const nginx = new ChildSupervisor();
       const check = nginxCheckAction(layout, logger, settings.commandTimeoutMs);
       let liveUpstreams: InstanceType<typeof LiveUpstreams> | undefined;
+      let liveLayout: LiveLayout | undefined;
       if (live) {
         try {
-          const liveLayout = await prepareLiveLayout(layout, await luaModuleDirectives(layout.nginx));
+          liveLayout = await prepareLiveLayout(layout, await luaModuleDirectives(layout.nginx));
           // The Lua module and lua-resty-core are loaded here first: a missing or mismatched one is one line now, not a failed start.
           const checked = await check.run();
           if (!checked.ok) throw new Error(checked.output || 'nginx -t failed');
@@ -102,6 +113,7 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
         await removeLiveLayout(layout);
       }
       const nginxStdout = await openNginxStdout(layout);
+      let restarts = 0;
       nginxStdout.output.pipe(process.stdout);
 
       // Signals go to Nginx: SIGTERM (and -kill-signal) as a graceful stop (QUIT) unless told
@@ -111,6 +123,15 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
         alsoOn: runSignals(settings).stop,
         timeoutMs: settings.execKillTimeoutMs ?? defaults.lbKillTimeoutMs,
         then: 'SIGTERM',
+      }, {
+        ...nginxRestarts,
+        // The dead master's workers hold the listening sockets (and serve the old lists): they
+        // go first. The new master then loads the current config and live/peers.txt.
+        prepare: async () => {
+          await endOrphanedWorkers(nginxStdout.path);
+          if (liveLayout) await removeStaleSocket(liveLayout);
+        },
+        restarted: () => (restarts += 1),
       });
       const startNginx = () => {
         clearTimeout(startTimer);
@@ -129,7 +150,7 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
             logger,
             context: { listen, services, live },
             // Only an address the user chose must be free; the default one is best effort.
-            status: status === 'off' ? undefined : { address: status, required: settings.statusAddress !== undefined, nginx: true },
+            status: status === 'off' ? undefined : { address: status, required: settings.statusAddress !== undefined, nginx: true, nginxRestarts: () => restarts },
             onFirstRender: startNginx,
             until: lifecycle.stopped,
             handleStopSignals: false,
@@ -138,6 +159,8 @@ export function lbCommand(setStatus: (code: number) => void): CommandModule<obje
       } finally {
         clearTimeout(startTimer);
         await lifecycle.dispose();
+        // A master that died last (drcon gave up on it) may have left workers serving on.
+        await endOrphanedWorkers(nginxStdout.path);
         await liveUpstreams?.close();
         await nginxStdout.close();
       }

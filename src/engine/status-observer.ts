@@ -12,6 +12,8 @@ export interface StatusOptions {
   required: boolean;
   /** The jobs' check is `nginx -t` and their command the reload (adds the Nginx metrics). */
   nginx?: boolean;
+  /** With `nginx`: how many times Nginx was started again after it died. */
+  nginxRestarts?: () => number;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface StatusOptions {
  */
 export async function createStatusMonitor(options: StatusOptions, jobs: readonly RunnerJob[], watches: () => number): Promise<StatusMonitor> {
   const { StatusMonitor } = await import('../status/status-monitor.ts');
-  return new StatusMonitor({ jobs, watches, nginx: options.nginx });
+  return new StatusMonitor({ jobs, watches, nginx: options.nginx, nginxRestarts: options.nginxRestarts });
 }
 
 /** Starts the status server; a default address that is taken only costs a warning. */

@@ -55,6 +55,14 @@ export async function prepareLiveLayout(layout: NginxLayout, loadModules: readon
   return { socket, secret, peersFile: join(live, 'peers.txt') };
 }
 
+/**
+ * Removes the control socket a killed master left (a master that stops unlinks it itself): a new
+ * one could not listen on the path.
+ */
+export async function removeStaleSocket(live: LiveLayout): Promise<void> {
+  await rm(live.socket, { force: true });
+}
+
 /** Removes what an earlier run with -upstreams live left (reload mode has no Lua module to load). */
 export async function removeLiveLayout(layout: NginxLayout): Promise<void> {
   const { modules, config, live } = paths(layout.dir);

@@ -12,6 +12,8 @@ import { promisify } from 'node:util';
 import type { NginxLayout } from './layout.ts';
 
 export interface NginxStdout {
+  /** The FIFO: every process of this Nginx has it as stdout (nginx-orphans.ts finds them by it). */
+  readonly path: string;
   /** Pass as the Nginx child's stdout (`stdio: ['ignore', fd, ...]`); closed by `close()`. */
   readonly fd: number;
   /** Everything Nginx and its workers write to stdout: the access log. */
@@ -30,6 +32,7 @@ export async function openNginxStdout(layout: NginxLayout): Promise<NginxStdout>
   const writeFd = await promisify(open)(path, constants.O_WRONLY);
   const output = new Socket({ fd: readFd, readable: true, writable: false });
   return {
+    path,
     fd: writeFd,
     output,
     async close() {

@@ -13,6 +13,8 @@ export interface DrconMetricsOptions {
   watches: () => number;
   /** Add the Nginx metrics of `drcon lb` (its command is the reload, its check `nginx -t`). */
   nginx?: boolean;
+  /** With `nginx`: how many times drcon has started Nginx again after it died (read when scraped). */
+  nginxRestarts?: () => number;
 }
 
 export class DrconMetrics {
@@ -75,6 +77,15 @@ export class DrconMetrics {
       this.#nginxLiveUpdates = new Counter({
         name: 'drcon_nginx_live_updates_total', help: 'Peer lists sent to the running Nginx without a reload (-upstreams live).',
         labelNames: ['result'], registers,
+      });
+      const restarts = options.nginxRestarts ?? (() => 0);
+      new Counter({
+        name: 'drcon_nginx_restarts_total', help: 'Times Nginx exited without being asked to (a crash, kill -9) and drcon started it again.', registers,
+        collect() {
+          // The count is kept by what restarts Nginx; a counter only ever grows, so this is its value.
+          this.reset();
+          this.inc(restarts());
+        },
       });
     }
   }

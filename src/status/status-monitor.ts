@@ -13,6 +13,8 @@ export interface StatusMonitorOptions {
   watches: () => number;
   /** The jobs' command is an Nginx reload and their check `nginx -t` (drcon lb). */
   nginx?: boolean;
+  /** With `nginx`: how many times Nginx was started again after it died. */
+  nginxRestarts?: () => number;
 }
 
 export class StatusMonitor {
@@ -27,7 +29,7 @@ export class StatusMonitor {
   constructor(options: StatusMonitorOptions) {
     const names = options.jobs.map((job) => job.name);
     this.health = new HealthTracker({ templates: names, watches: options.watches });
-    this.metrics = new DrconMetrics({ watches: options.watches, nginx: options.nginx });
+    this.metrics = new DrconMetrics({ watches: options.watches, nginx: options.nginx, nginxRestarts: options.nginxRestarts });
     this.metrics.declareTemplates(names);
     for (const job of options.jobs) {
       if (job.check) this.#checkOf.set(job.check, job);

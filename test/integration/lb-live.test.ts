@@ -13,9 +13,11 @@ import { lbGetter, lbTestBed, type LbUnderTest } from '../../harness/lb-test-bed
 import { runDrcon, startDrcon } from '../../harness/drcon.ts';
 import type { Backend } from '../../harness/backend.ts';
 import { startLoadLoop } from '../../harness/load-loop.ts';
+import { startAnswerLog } from '../../harness/answer-log.ts';
+import { isAlive } from '../../harness/processes.ts';
 import { freePort } from '../../harness/ports.ts';
 import { waitFor } from '../../harness/wait.ts';
-import { workerPids } from '../../harness/nginx.ts';
+import { killMasterWithHungWorkers, workerPids } from '../../harness/nginx.ts';
 
 const bed = lbTestBed('drcon-live-');
 const { root } = bed;
@@ -67,6 +69,7 @@ async function answers(lb: Lb, count = 20, path = '/'): Promise<Map<string, numb
 
 const reloads = 'drcon_nginx_reloads_total{result="ok"}';
 const liveUpdates = 'drcon_nginx_live_updates_total{result="ok"}';
+const restarts = 'drcon_nginx_restarts_total';
 
 /** A PUT to the control server, on its unix socket or a TCP port. */
 function putPeers(target: { socketPath: string } | { port: number }, body: string, secret?: string): Promise<{ status: number; body: string }> {
@@ -274,6 +277,35 @@ test('workers killed, then Nginx started again by a new drcon: the lists are the
 
   const again = await startLb(['-service', 'lasting'], dir);
   assert.deepEqual(again.first, { status: 200, body: 'lasting-a' });
+});
+
+test('Nginx killed (kill -9 of its master) while members change: drcon starts it again, serving the members of now from its first request', async () => {
+  const lb = await startLb(['-service', 'phoenix']);
+  const a = await backend('phoenix-a');
+  const b = await backend('phoenix-b');
+  await register('phoenix', 'phoenix-a', a.port);
+  await waitFor('phoenix-a served', async () => (await lb.get()).body === 'phoenix-a');
+  const reloadsBefore = await lb.metric(reloads);
+  const log = startAnswerLog(lb.get);
+  await waitFor('requests served', () => log.count > 10);
+  const master = lb.master();
+  // Hung workers keep Nginx down until drcon ends them: the members change meanwhile.
+  const workers = killMasterWithHungWorkers(master);
+  log.mark();
+  await bed.consul.deregisterService('phoenix-a');
+  await register('phoenix', 'phoenix-b', b.port);
+  await waitFor('nginx restarted by drcon', async () => (await lb.metric(restarts)) === 1);
+  await waitFor('served again', () => log.sinceMark.includes('200 phoenix-b'));
+  await sleep(300);
+  await log.stop();
+  const { served, unavailable } = log.servedSinceMark();
+  assert.deepEqual(unavailable, [], 'no 503 while Nginx was down or starting');
+  assert.deepEqual(served, ['200 phoenix-b'], 'only the member of now served');
+  console.log(`restarted: ${log.sinceMark.filter((answer) => answer.startsWith('error')).length} requests unanswered while Nginx was down, then ${log.sinceMark.filter((answer) => answer.startsWith('200')).length} served by the member of now`);
+  assert.notEqual(lb.master(), master);
+  for (const pid of workers) assert.ok(!isAlive(pid), `the dead master's worker ${pid} is gone`);
+  assert.equal(lb.drcon.output().match(/restarting it/g)?.length, 1, 'one log line for the restart');
+  assert.equal(await lb.metric(reloads), reloadsBefore, 'a restart is no reload');
 });
 
 test('drcon lb refuses -upstreams live in one line when its nginx has no Lua module', async () => {

@@ -13,13 +13,15 @@ import { startDrcon } from '../../harness/drcon.ts';
 import { startBackend, type Backend } from '../../harness/backend.ts';
 import { freePort } from '../../harness/ports.ts';
 import { waitFor } from '../../harness/wait.ts';
-import { nginxSettled, workerPids } from '../../harness/nginx.ts';
+import { killMasterWithHungWorkers, nginxSettled, workerPids } from '../../harness/nginx.ts';
+import { startAnswerLog } from '../../harness/answer-log.ts';
+import { isAlive } from '../../harness/processes.ts';
 
 const bed = lbTestBed('drcon-lb-');
 const { root } = bed;
 
 interface Lb extends LbUnderTest {
-  /** Waits until only workers of the newest Nginx configuration serve. */
+  master(): number;
   /** Nginx's workers now: pass them to `settled` after the change that follows. */
   workers(): number[];
   /** Every worker serves the configuration of that change: none of `workersBefore` is left. */
@@ -36,7 +38,7 @@ async function startLb(service: string, extra: string[] = []): Promise<Lb> {
   const master = () => Number(readFileSync(join(dir, 'nginx.pid'), 'utf8'));
   const workers = () => workerPids(master());
   const settled = (workersBefore: readonly number[]) => nginxSettled(master(), workersBefore);
-  return { drcon, port, dir, get, workers, settled };
+  return { drcon, port, dir, get, master, workers, settled };
 }
 
 const backend = (name: string): Promise<Backend> => bed.backend(name);
@@ -231,4 +233,56 @@ test('Consul weights and the down tag reach Nginx: weight 3 gets three times the
   // Each Nginx worker keeps its own round, so the split is 3:1 give or take a few requests.
   assert.ok(Math.abs(heavyHits - 150) <= 15, `weight 3 got ${heavyHits} of ${requests}, weight 1 got ${lightHits}`);
   assert.equal(off.hits, 0);
+});
+
+test('Nginx killed (kill -9 of its master) while an instance comes: drcon starts it again with the config of now', async () => {
+  const statusPort = await freePort();
+  const lb = await startLb('revived', ['-status-addr', `127.0.0.1:${statusPort}`]);
+  const a = await backend('revived-a');
+  const b = await backend('revived-b');
+  await register('revived', 'revived-a', a);
+  await waitFor('revived-a served', async () => (await lb.get()).body === 'revived-a');
+  const log = startAnswerLog(lb.get);
+  await waitFor('requests served', () => log.count > 10);
+  const master = lb.master();
+  // Hung workers keep Nginx down until drcon ends them: only a config rendered meanwhile has the new instance.
+  const workers = killMasterWithHungWorkers(master);
+  log.mark();
+  await bed.consul.deregisterService('revived-a');
+  await register('revived', 'revived-b', b);
+  const restarts = async () => Number(/^drcon_nginx_restarts_total (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${statusPort}/metrics`)).text())?.[1]);
+  await waitFor('nginx restarted by drcon', async () => (await restarts()) === 1);
+  await waitFor('served again', () => log.sinceMark.includes('200 revived-b'));
+  await sleep(300);
+  await log.stop();
+  const { served, unavailable } = log.servedSinceMark();
+  assert.deepEqual(unavailable, [], 'no 503');
+  assert.deepEqual(served, ['200 revived-b']);
+  assert.notEqual(lb.master(), master);
+  for (const pid of workers) assert.ok(!isAlive(pid), `the dead master's worker ${pid} is gone`);
+});
+
+test('Nginx that keeps dying: drcon starts it again a bounded number of times, then exits non-zero', async () => {
+  const lb = await startLb('doomed');
+  // Each new master is killed as soon as it has written its pid file: five restarts, then drcon gives up.
+  let killed = 0;
+  let last = 0;
+  await waitFor('drcon to give up', () => {
+    if (lb.drcon.process.exitCode !== null) return true;
+    try {
+      const master = lb.master();
+      if (master !== last && isAlive(master)) {
+        process.kill(master, 'SIGKILL');
+        last = master;
+        killed += 1;
+      }
+    } catch {
+      // between a master's death and the next one's pid file
+    }
+    return false;
+  }, { timeoutMs: 20_000, intervalMs: 10 });
+  assert.equal(killed, 6, 'the first Nginx and five restarts');
+  assert.equal(lb.drcon.process.exitCode, 137, 'the status of the last Nginx (SIGKILL)');
+  assert.equal(lb.drcon.output().match(/restarting it/g)?.length, 5);
+  assert.match(lb.drcon.output(), /child exited unasked after 5 restarts in a row; stopping/);
 });

@@ -6,7 +6,7 @@ const drconNames = [
   'drcon_renders_total', 'drcon_render_errors_total', 'drcon_commands_total', 'drcon_command_duration_seconds',
   'drcon_consul_requests_total', 'drcon_consul_request_errors_total', 'drcon_watches', 'drcon_last_success_timestamp_seconds',
 ];
-const nginxNames = ['drcon_nginx_reloads_total', 'drcon_nginx_check_failures_total', 'drcon_nginx_live_updates_total'];
+const nginxNames = ['drcon_nginx_reloads_total', 'drcon_nginx_check_failures_total', 'drcon_nginx_live_updates_total', 'drcon_nginx_restarts_total'];
 
 /** Names declared with # TYPE in Prometheus text. */
 const declared = (text: string) => new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((match) => match[1]));
@@ -50,6 +50,14 @@ describe('DrconMetrics', () => {
     assert.match(text, /^drcon_nginx_live_updates_total\{result="ok"\} 2$/m);
     assert.match(text, /^drcon_nginx_live_updates_total\{result="failed"\} 1$/m);
     assert.match(text, /^drcon_nginx_reloads_total\{result="ok"\} 0$/m);
+  });
+
+  it('counts the restarts of Nginx as told when scraped', async () => {
+    let restarts = 0;
+    const metrics = new DrconMetrics({ watches: () => 0, nginx: true, nginxRestarts: () => restarts });
+    assert.match(await metrics.text(), /^drcon_nginx_restarts_total 0$/m);
+    restarts = 2;
+    assert.match(await metrics.text(), /^drcon_nginx_restarts_total 2$/m);
   });
 
   it('keeps engines apart: two instances do not share counters', async () => {
