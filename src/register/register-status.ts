@@ -1,6 +1,7 @@
 // GET /health and GET /metrics of `drcon register`: healthy when the Docker engine is followed
 // and the last round at the Consul agent succeeded.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectProcessMetrics } from '../status/metrics.ts';
 import type { StatusSource } from '../status/status-server.ts';
 import type { DockerFollowerEvents } from './docker-follower.ts';
 import type { ReconcilerEvents } from './reconciler.ts';
@@ -26,9 +27,10 @@ export class RegisterStatus implements StatusSource, DockerFollowerEvents, Recon
   #consulError: string | null = null;
   #count = 0;
 
-  constructor() {
+  /** `served`: a status server will show this; without one, Node's process metrics stay uncollected. */
+  constructor({ served }: { served: boolean }) {
     const registers = [this.#registry];
-    collectDefaultMetrics({ register: this.#registry });
+    if (served) collectProcessMetrics(this.#registry);
     this.#services = new Gauge({ name: 'drcon_register_services', help: 'Services the agent holds that this register owns, after its last round.', registers });
     this.#dockerErrors = new Counter({ name: 'drcon_register_docker_errors_total', help: 'Failures to reach or follow the Docker engine (each is followed by a reconnect and a new listing).', registers });
     this.#consulErrors = new Counter({ name: 'drcon_register_consul_errors_total', help: 'Rounds at the Consul agent that failed (retried with backoff).', registers });

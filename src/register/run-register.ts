@@ -35,7 +35,7 @@ export interface RegisterOptions {
 /** Resolves to the exit status: 0 when stopped by a signal, 1 when Consul never answered. */
 export async function runRegister(options: RegisterOptions): Promise<number> {
   const { logger } = options;
-  const status = new RegisterStatus();
+  const status = new RegisterStatus({ served: options.status !== undefined });
   const consul = new ConsulClient({ ...options.consul, logger });
   const docker = new DockerClient(options.docker);
   const stop = new AbortController();
