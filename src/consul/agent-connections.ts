@@ -4,9 +4,9 @@
 //
 // Node's client rather than undici's Pool: loading undici's Pool and sending a first request took
 // 45-59 ms of CPU, against 12-18 ms for node:http (each in a process of its own, bundled), on
-// drcon's path from start to its first render; the client needs none of what undici adds. node:http and node:https are loaded with require, not
-// an ES import: Node's ES facade of node:http reads its lazy exports, and with them loads Node's
-// own copy of undici.
+// drcon's path from start to its first render; the client needs none of what undici adds.
+// node:http and node:https are loaded with require, not an ES import: Node's ES facade of
+// node:http reads its lazy exports, and with them loads Node's own copy of undici.
 import { createRequire } from 'node:module';
 import type * as Http from 'node:http';
 import type * as Https from 'node:https';
