@@ -4,7 +4,8 @@
 // the first (complete) file, peak connections to the agent, requests a minute at idle, the
 // latency of single changes (register→file, deregister→file, critical→file, passing→file), RSS
 // and idle CPU. Then the same at 1,000 services with tag and `any` filters, and a `tree` over
-// 10,000 keys. drcon talks to Consul through a counting TCP proxy (one loopback hop).
+// 10,000 keys. drcon talks to Consul through a counting TCP proxy (one loopback hop). Sizes and
+// budget can be chosen: scale-options.ts.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,12 +18,13 @@ import { percentile, type Figure, type Section } from './figures.ts';
 import type { BenchContext, BenchMode } from './mode.ts';
 import { processUsage } from './process-usage.ts';
 import { BenchCatalog } from './scale-catalog.ts';
+import { budgetArgs, scaleSizes } from './scale-options.ts';
 import { occurrences, RenderedFile } from './scale-output.ts';
 import { startCountingProxy, type CountingProxy } from './scale-proxy.ts';
 import { sampleConnections } from './scale-sockets.ts';
 import { waitFor } from '../../harness/wait.ts';
 
-const sizes = [25, 100, 300, 1_000, 3_000];
+const sizes = scaleSizes([25, 100, 300, 1_000, 3_000]);
 const filteredAt = 1_000;
 const kvKeys = 10_000;
 /**
@@ -162,6 +164,7 @@ async function measure({ progress }: BenchContext, cleanups: Cleanups): Promise<
   await runScenario(tree, { progress, proxy, figures, notes, cleanups });
 
   notes.push(
+    `blocking-query budget: ${budgetArgs()[1] ?? "drcon's default"} (BENCH_SCALE_BUDGET); sizes: ${sizes.join(', ')} services (BENCH_SCALE_SIZES)`,
     'drcon reaches Consul through a counting TCP proxy (one loopback hop per request); ' +
       `connections are sampled every ${socketSampleMs} ms from the OS socket table (drcon's established sockets whose remote port is the proxy's), ` +
       'and the proxy (in a worker thread) counts every connection exactly ("proxy" figures); each drcon connection is one agent connection.',
@@ -222,7 +225,7 @@ async function runScenario(scenario: Scenario, { progress, proxy, figures, notes
   await proxy.resetPeak();
   const requestsBefore = (await proxy.stats(countsOnly)).requestCount;
   const spawnedAt = performance.now();
-  const drcon = startDrcon(['render', '-consul-addr', proxy.address, '-template', `${source}:${output}`]);
+  const drcon = startDrcon(['render', '-consul-addr', proxy.address, ...budgetArgs(), '-template', `${source}:${output}`]);
   cleanups.defer(() => drcon.stop());
   const pid = drcon.process.pid!;
   const sockets = sampleConnections(pid, proxy.port, socketSampleMs);

@@ -19,20 +19,17 @@ export async function runCli(args: readonly string[]): Promise<number> {
       process.stdout.write(`${packageJson.version}\n`);
       return 0;
     }
-    const [{ default: yargs }, { renderCommand }, { lbCommand }, { convertCommand }, { registerCommand }] = await Promise.all([
-      import('yargs'), import('./render.ts'), import('./lb.ts'), import('./convert.ts'), import('./register.ts'),
-    ]);
     const setStatus = (code: number) => (status = code);
     const checked = <T>(command: CommandModule<object, T>) => checkFlags(command, args, argv);
-    const commands = {
-      render: checked(renderCommand(setStatus)),
-      lb: checked(lbCommand(setStatus)),
-      convert: checked(convertCommand(setStatus)),
-      register: checked(registerCommand(setStatus)),
+    const loadCommand = {
+      render: async () => checked((await import('./render.ts')).renderCommand(setStatus)),
+      lb: async () => checked((await import('./lb.ts')).lbCommand(setStatus)),
+      convert: async () => checked((await import('./convert.ts')).convertCommand(setStatus)),
+      register: async () => checked((await import('./register.ts')).registerCommand(setStatus)),
     };
-    const commandProblem = unknownCommandProblem(argv[0], Object.keys(commands));
+    const commandProblem = unknownCommandProblem(argv[0], Object.keys(loadCommand));
     if (commandProblem !== undefined) throw new UsageError(commandProblem);
-    const parser = (args: string[]) =>
+    const parser = (yargs: typeof import('yargs').default, args: string[]) =>
       yargs(args)
         .version(packageJson.version)
         .strict()
@@ -47,11 +44,12 @@ export async function runCli(args: readonly string[]): Promise<number> {
     // yargs lays out a command's whole help text each time it runs one, shown or not: measuring
     // every word's width was a fifth of `drcon render`'s start-up. render and lb (flags only, no
     // positionals) are parsed as the flags of a top-level parser and their handler called here;
-    // --help, --version and convert go through yargs's commands.
-    const direct = argv[0] === 'render' || argv[0] === 'lb' ? commands[argv[0]] : undefined;
-    if (direct !== undefined && !argv.includes('--help') && !argv.includes('--version')) {
+    // --help, --version and convert go through yargs's commands. Such a run loads only yargs and
+    // its own command's module.
+    if ((argv[0] === 'render' || argv[0] === 'lb') && !argv.includes('--help') && !argv.includes('--version')) {
+      const [{ default: yargs }, direct] = await Promise.all([import('yargs'), loadCommand[argv[0]]()]);
       const builder = direct.builder as (parser: Argv) => Argv<ArgumentsCamelCase<object>>;
-      const parsed = await builder(parser(argv.slice(1)).scriptName(`drcon ${argv[0]}`)).parseAsync();
+      const parsed = await builder(parser(yargs, argv.slice(1)).scriptName(`drcon ${argv[0]}`)).parseAsync();
       const unknown = parsed._.map(String);
       // What yargs's strict mode says of a stray positional (it checks those only for commands).
       if (unknown.length > 0) throw new UsageError(`Unknown argument${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
@@ -59,13 +57,16 @@ export async function runCli(args: readonly string[]): Promise<number> {
       return status;
     }
 
-    await parser(argv)
+    const [{ default: yargs }, render, lb, convert, register] = await Promise.all([
+      import('yargs'), loadCommand.render(), loadCommand.lb(), loadCommand.convert(), loadCommand.register(),
+    ]);
+    await parser(yargs, argv)
       .scriptName('drcon')
       .usage('$0 <command> [flags]\n\nRenders Nginx config from Consul with blocking queries and Handlebars templates.')
-      .command(commands.render)
-      .command(commands.lb)
-      .command(commands.convert)
-      .command(commands.register)
+      .command(render)
+      .command(lb)
+      .command(convert)
+      .command(register)
       .demandCommand(1, 'no command given (try: drcon render -template "in.hbs:out.conf:cmd")')
       .parseAsync();
   } catch (error) {

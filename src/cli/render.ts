@@ -50,9 +50,8 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
       const exec = argv.exec ?? settings.exec?.command;
       const reloadSignal = flagSignal(argv.execReloadSignal ?? settings.exec?.reloadSignal ?? defaults.execReloadSignal, '-exec-reload-signal');
       if (exec !== undefined && (settings.once || settings.dry)) throw new UsageError('-exec: cannot be combined with -once or -dry');
-      const [{ runTemplates }, { loggerFor }, { settingsForLog }, { ChildSupervisor }, { ChildLifecycle }, { childStopSignals, runSignals }] = await Promise.all([
-        import('../engine/run-templates.ts'), import('../engine/settings-logger.ts'), import('../status/settings-log.ts'),
-        import('../process/supervisor.ts'), import('../process/child-lifecycle.ts'), import('../process/signals.ts'),
+      const [{ runTemplates }, { loggerFor }, { settingsForLog }, { childStopSignals, runSignals }] = await Promise.all([
+        import('../engine/run-templates.ts'), import('../engine/settings-logger.ts'), import('../status/settings-log.ts'), import('../process/signals.ts'),
       ]);
       const logger = loggerFor(settings);
       const status = settings.statusAddress ?? 'off';
@@ -68,9 +67,11 @@ export function renderCommand(setStatus: (code: number) => void): CommandModule<
       const shell = (command: string | undefined, timeoutMs: number | undefined) =>
         command === undefined || actions === undefined ? undefined : actions.shellAction(command, timeoutMs ?? settings.commandTimeoutMs, logger, { holdNext: !settings.once && !settings.dry });
 
-      const child = exec === undefined ? undefined : new ChildSupervisor();
+      // The supervisor (and the readline it reads a child's output with) only for -exec.
+      const [supervisor, childLifecycle] = exec === undefined ? [] : await Promise.all([import('../process/supervisor.ts'), import('../process/child-lifecycle.ts')]);
+      const child = supervisor && new supervisor.ChildSupervisor();
       // -exec-kill-signal for every stop signal; without it, the signal drcon got (SIGTERM for the others).
-      const lifecycle = child && new ChildLifecycle(child, logger, {
+      const lifecycle = child && childLifecycle && new childLifecycle.ChildLifecycle(child, logger, {
         signalFor: (received) => settings.execKillSignal ?? (childStopSignals.includes(received) ? received : 'SIGTERM'),
         alsoOn: runSignals(settings).stop,
         timeoutMs: settings.execKillTimeoutMs ?? defaults.execKillTimeoutMs,

@@ -6,7 +6,6 @@
 // hand-off to libuv's thread pool and back, on the path from a Consul change to the reload (the
 // README's Benchmarks section times the write). Nothing else waits meanwhile: a run holds up the next one anyway, and Consul answers
 // queue in their sockets.
-import { randomBytes } from 'node:crypto';
 import {
   chmodSync, chownSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync,
 } from 'node:fs';
@@ -35,7 +34,7 @@ export function writeFileAtomic(path: string, content: string | Buffer, options:
   const target = resolveLink(path);
   const directory = dirname(target);
   // A leading dot and a .tmp suffix keep the temp file out of include globs such as conf.d/*.conf.
-  const temp = join(directory, `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`); // see tempFilePattern
+  const temp = join(directory, `.${basename(target)}.${tempSuffix()}.tmp`); // see tempFilePattern
   let created = false;
   try {
     const previous = statSync(target, { throwIfNoEntry: false });
@@ -83,6 +82,15 @@ export function removeStaleTempFiles(path: string): string[] {
   const stale = names.filter((name) => pattern.test(name));
   for (const name of stale) unlinkQuietly(join(directory, name));
   return stale;
+}
+
+/**
+ * 12 hex digits, unlikely to be those of another write in progress. Not from node:crypto: nobody
+ * needs to guess it (the file is created with O_EXCL, and the directory is the destination's), and
+ * loading node:crypto is a few milliseconds of every start before the first file.
+ */
+function tempSuffix(): string {
+  return Math.floor(Math.random() * 2 ** 48).toString(16).padStart(12, '0');
 }
 
 /** The names writeFileAtomic gives its temp files for a file named `base`. */

@@ -1,6 +1,6 @@
 // The Docker Engine API, read-only: list running containers, inspect one, follow /events. Over a
 // unix socket (or plain TCP) with undici: a few connections for requests, one for the stream.
-// Pool and request() from their own files, as the Consul client takes them (see consul/client.ts).
+// Pool and request() from their own files: the index of undici loads every part it has.
 import Pool from 'undici/lib/dispatcher/pool.js';
 import request from 'undici/lib/api/api-request.js';
 import type { DockerHost } from './docker-host.ts';

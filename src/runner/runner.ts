@@ -161,9 +161,14 @@ export class Runner {
     if (due) this.#scheduler.trigger();
   }
 
-  /** Renders everything once now; later changes render by themselves. */
+  /**
+   * Renders everything once now, past any quiet window: the first pass, with no data yet, only
+   * finds the queries each template needs (as consul-template starts them at once); `wait` holds
+   * back the renders their answers cause. Later changes render by themselves.
+   */
   start(): void {
-    this.invalidate();
+    for (const job of this.#options.jobs) this.#dirty.add(job);
+    this.#scheduler.trigger();
   }
 
   /** Marks every job for re-rendering (SIGHUP, an edited template). */

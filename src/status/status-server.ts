@@ -1,8 +1,13 @@
 // The status server: GET /health (JSON; 200 healthy, 503 not) and GET /metrics (Prometheus text).
 // Anything else is 404. Plain node:http: two read-only routes need no framework.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { formatStatusAddress, type StatusAddress } from '../config/status-address.ts';
+
+// With require, not an ES import: Node's ES facade of node:http reads its lazy exports, and with
+// them loads Node's own copy of undici (about 30 ms more than require, in a bare Node process).
+const { createServer } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
 
 /** What GET /health answers, as JSON: 200 when healthy, 503 when not (render's HealthReport, register's own). */
 export interface HealthAnswer {

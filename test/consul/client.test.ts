@@ -99,6 +99,22 @@ describe('ConsulClient against a real agent', () => {
     assert.ok(answers.some((answer) => 'wake' in (answer.body as object)), 'no poll saw the new service');
   });
 
+  test('maxConnections caps the connections: a request beyond waits for a free one', async () => {
+    const capped = new ConsulClient({ addresses: [agent.address], maxConnections: 1 });
+    try {
+      const first = await capped.get('/v1/catalog/services', {});
+      const order: string[] = [];
+      const poll = capped.get('/v1/catalog/services', {}, { index: first.index, waitMs: 20_000 }).then(() => order.push('poll'));
+      const quick = capped.get('/v1/catalog/services', {}).then(() => order.push('quick'));
+      // With its one connection held by the long poll, the quick read is answered only after it.
+      await agent.registerService({ ID: 'cap-1', Name: 'cap', Port: 1 });
+      await Promise.all([poll, quick]);
+      assert.deepEqual(order, ['poll', 'quick']);
+    } finally {
+      await capped.close();
+    }
+  });
+
   test('a refused address fails over to the next one, which then sticks', async () => {
     const deadPort = await freePort();
     const seen: ConsulRequestInfo[] = [];

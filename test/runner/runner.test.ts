@@ -2,7 +2,7 @@
 // and when it lets them get their next run ready.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
@@ -10,7 +10,7 @@ import { waitFor } from '../../harness/wait.ts';
 import { createLogger, type Logger } from '../../src/log/logger.ts';
 import type { Action } from '../../src/runner/action.ts';
 import { runTemplates, type RunTemplatesOptions } from '../../src/engine/run-templates.ts';
-import { mergeSettings } from '../../src/config/settings.ts';
+import { mergeSettings, type PartialSettings } from '../../src/config/settings.ts';
 
 let consul: ConsulAgent;
 const dir = mkdtempSync(join(tmpdir(), 'drcon-runner-'));
@@ -36,10 +36,10 @@ function recordingAction(name: string, events: string[]): Action {
 }
 
 /** Runs drcon's engine in process on `job`; `stop` ends the run and resolves once it has ended. */
-function runInProcess(job: RunTemplatesOptions['jobs'][number], logger: Logger): { stop: () => Promise<void> } {
+function runInProcess(job: RunTemplatesOptions['jobs'][number], logger: Logger, settings: PartialSettings = {}): { stop: () => Promise<void> } {
   let end: (status: number) => void = () => {};
   const finished = runTemplates({
-    settings: mergeSettings({ consulAddresses: [consul.address], blockingWaitMs: 10_000, maxStaleMs: 2_000, minIntervalMs: 0 }),
+    settings: mergeSettings({ consulAddresses: [consul.address], blockingWaitMs: 10_000, maxStaleMs: 2_000, minIntervalMs: 0, ...settings }),
     jobs: [job],
     logger,
     until: new Promise<number>((resolve) => (end = resolve)),
@@ -52,6 +52,23 @@ function runInProcess(job: RunTemplatesOptions['jobs'][number], logger: Logger):
     },
   };
 }
+
+test('the first pass does not wait for quiet: its queries start at once, their answers wait', async () => {
+  await consul.putKey('runner/quiet', 'one');
+  const source = join(dir, 'quiet.hbs');
+  writeFileSync(source, 'v={{key "runner/quiet"}}\n');
+  const lines: string[] = [];
+  // A quiet window far longer than the test: only what does not wait for it can be seen.
+  const run = runInProcess({ source, destination: join(dir, 'quiet.out') }, createLogger({ level: 'debug', write: (line) => lines.push(line) }), {
+    wait: { minMs: 600_000, maxMs: 600_000 },
+  });
+  try {
+    await waitFor('the query started', () => lines.some((line) => /watching dependency=kv\.key\(runner\/quiet\)/.test(line)));
+    assert.ok(!existsSync(join(dir, 'quiet.out')), 'the answer was rendered without waiting for quiet');
+  } finally {
+    await run.stop();
+  }
+});
 
 test('a pass prepares its check and command for their next run only after its last command', async () => {
   await consul.putKey('runner/value', 'one');

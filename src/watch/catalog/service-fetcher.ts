@@ -2,7 +2,7 @@
 // may have changed (marked), and the rounds that fetch those again with plain non-blocking reads
 // through the shared concurrency limit. A round's results are handed on together, only those
 // whose data differs, so a render never sees half of a change that touched several services.
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { Backoff } from '../backoff.ts';
 import type { ConsulReader } from '../blocking-query.ts';
 import type { Dependency } from '../../dependency/dependency.ts';
@@ -309,9 +309,14 @@ export class ServiceFetcher {
   }
 }
 
+// Loaded with the first digest: node:crypto is a few milliseconds of every start, and only the
+// change detector needs it.
+let crypto: typeof import('node:crypto') | undefined;
+
 /** Thousands of members each keep one: a digest of the JSON costs far less memory than the JSON. */
 function digestOf(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('base64');
+  crypto ??= createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+  return crypto.createHash('sha256').update(JSON.stringify(value)).digest('base64');
 }
 
 /** Services to mark, none with the index of its newest change. */

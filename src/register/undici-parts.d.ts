@@ -1,4 +1,5 @@
-// Types of the two undici files the client imports on their own (see client.ts): the index's.
+// Types of the two undici files the Docker client imports on their own (see docker-client.ts):
+// the index's, which loading the whole index would bring with undici's every other part.
 declare module 'undici/lib/dispatcher/pool.js' {
   import { Pool } from 'undici';
   export default Pool;
