@@ -72,7 +72,9 @@ async function measure(context: BenchContext, cleanups: Cleanups): Promise<Secti
   terminateOnExit(register.process);
   cleanups.defer(() => register.stop());
   await register.waitForOutput(/ settings /, 30_000);
-  const lb = startLb({ consulAddress: consul.address, service, port: await freePort(), dir: join(root, 'lb'), extraArgs: ['-status-addr', 'off'] });
+  // Live upstreams: containers coming and going are membership changes, which reach Nginx without
+  // a reload, so no kept-alive connection is closed under the clients (the --lb mode compares both).
+  const lb = startLb({ consulAddress: consul.address, service, port: await freePort(), dir: join(root, 'lb'), extraArgs: ['-status-addr', 'off', '-upstreams', 'live'] });
   cleanups.defer(() => lb.stop());
   await waitFor('drcon lb serving base', async () => (await fetch(lb.url).then((r) => r.text())).trim() === 'base', { timeoutMs: 30_000 });
   const events = await followEngineEvents(api.dockerHost);
@@ -89,6 +91,8 @@ async function measure(context: BenchContext, cleanups: Cleanups): Promise<Secti
     { id: 'start_to_passing_p99_ms', label: 'start event → passing in Consul, p99', value: percentile(latency.passing, 99), unit: 'ms', target: { atMost: 50 } },
     { id: 'stage_event_read_p50_ms', label: '  stage: start event → read by the bench from an event stream of its own, p50', value: percentile(latency.eventRead, 50), unit: 'ms' },
     { id: 'stage_registered_p50_ms', label: '  stage: start event → registered (drcon register\'s log line), p50', value: percentile(latency.registered, 50), unit: 'ms' },
+    { id: 'handling_p50_ms', label: '  drcon register\'s own share: start event read off its stream → registered, p50', value: percentile(latency.handling, 50), unit: 'ms' },
+    { id: 'handling_p99_ms', label: '  drcon register\'s own share, p99', value: percentile(latency.handling, 99), unit: 'ms', target: { atMost: 50 } },
     { id: 'start_to_traffic_p50_ms', label: 'start event → first request served by it through drcon lb, p50', value: percentile(latency.traffic, 50), unit: 'ms' },
     { id: 'start_to_traffic_p99_ms', label: 'start event → first request served by it through drcon lb, p99', value: percentile(latency.traffic, 99), unit: 'ms' },
     { id: 'kill_to_not_passing_p50_ms', label: 'kill (SIGTERM) event → out of the passing list (drained), p50', value: percentile(latency.drained, 50), unit: 'ms' },
@@ -97,7 +101,7 @@ async function measure(context: BenchContext, cleanups: Cleanups): Promise<Secti
   );
   notes.push(
     `start → passing spans the engine's own time of the start event (timeNano) to the moment the bench read a blocking query's answer from /v1/health/service/${service}?passing that lists the container's service; the containers have no check but drcon register's own (the image's HEALTHCHECK is off: --no-healthcheck), so registered is passing`,
-    `traffic: one client polling drcon lb (-upstreams reload) back to back on a keep-alive connection, with one other instance always there; stop is \`podman kill -s TERM\` (Podman's \`stop\` sends no kill event), the backend answering for ${stopDelayMs} ms more before it exits; the last request served by it is the last answer from it before its die event`,
+    `traffic: one client polling drcon lb (-upstreams live) back to back on a keep-alive connection, with one other instance always there; stop is \`podman kill -s TERM\` (Podman's \`stop\` sends no kill event), the backend answering for ${stopDelayMs} ms more before it exits; the last request served by it is the last answer from it before its die event`,
     'the event stream: Podman delivers an event some time after its own timeNano; the bench reads a stream of its own beside drcon register\'s, on a busy machine later than drcon register may (its poller keeps it busy), so that stage is an upper bound',
     `each container in ms, start → passing: ${latency.passing.map(Math.round).join(' ')}; → first request: ${latency.traffic.map(Math.round).join(' ')}`,
   );
@@ -143,7 +147,7 @@ async function containersUnavailable(context: BenchContext): Promise<string | un
 /** One container at a time: started, timed until passing and served, stopped, timed until unserved. */
 async function containerLatencies(setup: Setup, progress: (message: string) => void) {
   const { events, passing, lb, register } = setup;
-  const result = { passing: [] as number[], eventRead: [] as number[], registered: [] as number[], traffic: [] as number[], drained: [] as number[], lastServed: [] as number[], missed: [] as string[] };
+  const result = { passing: [] as number[], eventRead: [] as number[], registered: [] as number[], handling: [] as number[], traffic: [] as number[], drained: [] as number[], lastServed: [] as number[], missed: [] as string[] };
   const poller = new LbPoller(lb.url);
   const epoch = (at: number) => performance.timeOrigin + at;
   try {
@@ -163,6 +167,8 @@ async function containerLatencies(setup: Setup, progress: (message: string) => v
         result.traffic.push(epoch(first.at) - started.at);
         const line = new RegExp(`^(\\S+) INFO  \\+${service} 127\\.0\\.0\\.1:${port} \\(container ${id.slice(0, 12)}`, 'm').exec(register.output());
         if (line) result.registered.push(Date.parse(line[1]!) - started.at);
+        const handling = new RegExp(`\\+${service} 127\\.0\\.0\\.1:${port} \\(container ${id.slice(0, 12)}.* handlingMs=([0-9.]+)`).exec(register.output());
+        if (handling) result.handling.push(Number(handling[1]));
       }
       await podman('kill', '-s', 'TERM', id);
       const died = events.next(id, 'die', roundTimeoutMs);
