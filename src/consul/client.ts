@@ -1,12 +1,8 @@
 // The HTTP client for a Consul agent's API: GET with JSON answers and blocking-query parameters,
 // PUT for the agent's own writes, the ACL token in a header, TLS, and failover between several
 // agent addresses.
-// Pool and its request() from their own files: undici's index also loads fetch, WebSocket,
-// caches, cookies and mock agents, and through them Node's own copy of undici (more memory and
-// start-up time; the README's benchmark section has the figures).
-import Pool from 'undici/lib/dispatcher/pool.js';
-import request from 'undici/lib/api/api-request.js';
 import { parseConsulAddress } from '../config/consul-address.ts';
+import { AgentConnections } from './agent-connections.ts';
 import { tlsConnectOptions } from './tls.ts';
 import type { ConsulClientOptions, ConsulGetOptions, ConsulRequestInfo, ConsulResponse } from './types.ts';
 
@@ -34,7 +30,7 @@ export class ConsulError extends Error {
 
 export class ConsulClient {
   readonly #origins: string[];
-  readonly #pools: Pool[];
+  readonly #connections: AgentConnections[];
   readonly #token: string | undefined;
   readonly #requestTimeoutMs: number;
   readonly #onRequest: ((info: ConsulRequestInfo) => void) | undefined;
@@ -54,17 +50,13 @@ export class ConsulClient {
     if (!connect.rejectUnauthorized && this.#origins.some((origin) => origin.startsWith('https:'))) {
       options.logger?.warn('TLS certificate verification of the Consul agent is disabled');
     }
-    // Every blocking query holds its connection for up to the whole wait, so the pool must open
-    // a new connection for each concurrent request and never queue one behind another on the
-    // same socket (pipelining 1 = one request at a time per connection). The watcher bounds the
-    // requests in flight (its budget of blocking queries plus its fetch limit), but undici also
-    // opens a new connection when a loop asks again before its last socket is free again:
-    // `maxConnections` (the watcher's connectionsNeeded) caps it.
-    // HTTP/1.1 only: over HTTP/2 (which an https agent offers) queries would share connections as
-    // streams, and the connection count that budget is reckoned in would no longer hold.
-    this.#pools = this.#origins.map(
-      (origin) => new Pool(origin, { connections: options.maxConnections ?? null, pipelining: 1, allowH2: false, connect }),
-    );
+    // Every blocking query holds its connection for up to the whole wait: one request at a time
+    // per connection, never queued behind another on the same socket. The watcher bounds the
+    // requests in flight (its budget of blocking queries plus its fetch limit); `maxConnections`
+    // (the watcher's connectionsNeeded) caps the connections besides. HTTP/1.1 only: over HTTP/2
+    // queries would share connections as streams, and the connection count that budget is
+    // reckoned in would no longer hold.
+    this.#connections = this.#origins.map((origin) => new AgentConnections(origin, options.maxConnections, connect));
   }
 
   /**
@@ -112,19 +104,13 @@ export class ConsulClient {
     let headers: Record<string, string | string[] | undefined>;
     let text: string;
     try {
-      const response = await request.call(this.#pools[slot]!, {
+      ({ status, headers, text } = await this.#connections[slot]!.send({
         method,
         path: path + queryString(params, options),
         headers: this.#token === undefined ? {} : { 'x-consul-token': this.#token },
         body,
         signal,
-        // undici's own limits (300 s) would cut a long wait short; the overall timeout rules.
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-      status = response.statusCode;
-      headers = response.headers;
-      text = await response.body.text();
+      }));
     } catch (error) {
       // Stopped by the caller: not a failure of this address.
       if (options.signal?.aborted) throw options.signal.reason ?? error;
@@ -169,7 +155,7 @@ export class ConsulClient {
 
   /** Closes every connection; requests still in flight fail. */
   async close(): Promise<void> {
-    await Promise.all(this.#pools.map((pool) => pool.destroy()));
+    for (const connections of this.#connections) connections.close();
   }
 
   #timeoutFor(options: ConsulGetOptions): number {
@@ -248,9 +234,8 @@ const untrustedCertificate = new Set([
 
 /**
  * Why a request got no answer; an untrusted certificate says how to trust it (not Node's own hint).
- * An agent with verify_incoming refuses a client without a certificate, with a TLS alert or (as
- * undici sees some handshakes) by closing the connection: over https without a client
- * certificate, that says so.
+ * An agent with verify_incoming refuses a client without a certificate, with a TLS alert or (in
+ * some handshakes) by closing the connection: over https without a client certificate, that says so.
  */
 function describeConnectFailure(error: unknown, withoutClientCertificate: boolean): string {
   const code = (error as { code?: unknown } | undefined)?.code;
@@ -261,7 +246,7 @@ function describeConnectFailure(error: unknown, withoutClientCertificate: boolea
   const alert = typeof code === 'string' ? /^ERR_SSL_(?:SSLV3|TLSV1\d?|SSL\/TLS)_ALERT_(.+)$/.exec(code)?.[1] : undefined;
   // OpenSSL's own text for an alert is a line of internals; its code says it all.
   const reason = alert === undefined ? describe(error) : `the agent refused the TLS handshake (${alert.toLowerCase().replaceAll('_', ' ')})`;
-  if (withoutClientCertificate && (code === 'UND_ERR_SOCKET' || alert !== undefined)) {
+  if (withoutClientCertificate && (code === 'ECONNRESET' || alert !== undefined)) {
     return `${reason} (an agent that verifies its clients asks for a client certificate: give -client-cert and -client-key)`;
   }
   return reason;
