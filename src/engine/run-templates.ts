@@ -68,8 +68,8 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
   let monitor: StatusMonitor | undefined;
   if (options.status) monitor = await createStatusMonitor(options.status, jobs, (): number => watcher.size);
 
-  // Bounded: left to itself, undici opened half as many connections again as there were queries
-  // while 100 long-polls started (166 for 102 queries, in the socket table), near the agent's 200.
+  // Bounded: left to itself, a client opens a new connection whenever a loop asks again before
+  // its last one is free (undici opened 166 for 102 queries, in the socket table), near the agent's 200.
   const maxConnections = connectionsNeeded({ maxBlockingQueries: settings.maxBlockingQueries });
   const client = new ConsulClient({ ...consulClientOptions(settings), logger, maxConnections, onRequest: monitor?.onConsulRequest });
 
