@@ -1,7 +1,7 @@
 // The connections to one Consul agent address, over Node's own HTTP/1.1 client. Node parses HTTP
-// in C (llhttp); undici compiles its WebAssembly build of the same parser into every process that
-// uses it and keeps larger buffers per connection: with a hundred long-polls open that was about
-// 30 MiB more resident memory (the README's Benchmarks section has the figures).
+// in C (llhttp); undici compiles its WebAssembly build of the same parser in the process that
+// uses it, and with a hundred requests open it took far more resident memory (the README's
+// Benchmarks section has the figures).
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { TlsConnectOptions } from './tls.ts';
