@@ -1,5 +1,5 @@
 // Memory and CPU of a running process, from /proc (Linux).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 export interface ProcessUsage {
@@ -34,4 +34,14 @@ export function processUsage(pid: number): ProcessUsage {
     cpuMs: (ticks(11) + ticks(12)) * msPerTick,
     childrenCpuMs: (ticks(13) + ticks(14)) * msPerTick,
   };
+}
+
+/**
+ * The floor under any Node program's memory: the peak RSS of a Node process that runs nothing (the
+ * same binary drcon runs on), read from its own /proc entry as it ends.
+ */
+export function bareNodePeakRssBytes(): number {
+  const script = "process.stdout.write(/^VmHWM:\\s+(\\d+) kB/m.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1])";
+  const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  return Number(result.stdout) * 1024;
 }

@@ -16,7 +16,7 @@ import { startDrcon } from '../../harness/drcon.ts';
 import { Cleanups, withCleanups } from './cleanups.ts';
 import { percentile, type Figure, type Section } from './figures.ts';
 import type { BenchContext, BenchMode } from './mode.ts';
-import { processUsage } from './process-usage.ts';
+import { bareNodePeakRssBytes, processUsage } from './process-usage.ts';
 import { BenchCatalog } from './scale-catalog.ts';
 import { budgetArgs, scaleSizes } from './scale-options.ts';
 import { occurrences, RenderedFile } from './scale-output.ts';
@@ -93,6 +93,7 @@ async function measure({ progress }: BenchContext, cleanups: Cleanups): Promise<
   // A new server registers its own "consul" service after electing itself: let it settle first.
   await waitFor('the agent\'s own service', async () => ((await consul.api('GET', '/v1/health/service/consul?passing')) as unknown[]).length > 0 || undefined);
   const catalog = new BenchCatalog(consul.api);
+  figures.push({ id: 'node_floor_peak_rss_mb', label: 'the floor: peak RSS of a bare `node -e` (same binary)', value: bareNodePeakRssBytes() / 2 ** 20, unit: 'MiB' });
 
   for (const size of sizes) {
     const started = performance.now();
