@@ -2,9 +2,11 @@
 // to the next, one request at a time on each (no pipelining, no HTTP/2), at most `maxConnections`
 // open (a request beyond waits for a free one).
 //
-// Node's client rather than undici's Pool: loading undici's Pool and sending a first request took
-// 45-59 ms of CPU, against 12-18 ms for node:http (each in a process of its own, bundled), on
-// drcon's path from start to its first render; the client needs none of what undici adds.
+// Node's client rather than undici's Pool, for start-up and memory: undici's HTTP parser is a
+// WebAssembly build compiled in the process at its first request, so loading the Pool and
+// sending a first request cost several times the CPU of node:http (whose parser is Node's own, in
+// C), on drcon's path from start to its first render, and a third more peak memory at 100
+// long-polls. The client needs none of what undici adds.
 // node:http and node:https are loaded with require, not an ES import: Node's ES facade of
 // node:http reads its lazy exports, and with them loads Node's own copy of undici.
 import { createRequire } from 'node:module';
