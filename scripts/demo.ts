@@ -18,7 +18,7 @@ import { httpGet } from './demo/http-get.ts';
 import { Cleanups } from './demo/cleanups.ts';
 import { startLb } from './demo/lb-process.ts';
 import { containersUnavailable, containersWalkthrough } from './demo/containers.ts';
-import { changeTimeoutMs, heading, say, showRequests, stopNarration, unlessStopping, waitForChange } from './demo/narration.ts';
+import { changeTimeoutMs, heading, nginxWorkers, say, showRequests, stopNarration, unlessStopping, waitForChange } from './demo/narration.ts';
 
 const host = '127.0.0.1';
 const service = 'simple';
@@ -118,27 +118,30 @@ async function run(
 
   const first = await startDemoBackend('simple-1', cleanups);
   heading(`Step 2. Start backend simple-1 on ${host}:${first.port} and register it with Consul:`);
+  let workers = await nginxWorkers(dir);
   await register(consul, first);
-  let took = await waitForChange(lbUrl, 'simple-1 answering', async () => (await httpGet(lbUrl)).body === 'simple-1', dir);
+  let took = await waitForChange(lbUrl, 'simple-1 answering', async () => (await httpGet(lbUrl)).body === 'simple-1', dir, workers);
   say(`  drcon saw the change, rendered the new app.conf, checked it and reloaded Nginx (${took}):`);
   await showRequests(lbUrl, 3);
   say();
 
   const second = await startDemoBackend('simple-2', cleanups);
   heading(`Step 3. Start backend simple-2 on ${host}:${second.port} and register it as well:`);
+  workers = await nginxWorkers(dir);
   await register(consul, second);
-  took = await waitForChange(lbUrl, 'simple-2 answering', async () => (await httpGet(lbUrl)).body === 'simple-2', dir);
+  took = await waitForChange(lbUrl, 'simple-2 answering', async () => (await httpGet(lbUrl)).body === 'simple-2', dir, workers);
   say(`  Nginx now balances over both instances (${took}):`);
   await showRequests(lbUrl, 6, ['simple-1', 'simple-2']);
   say();
 
   heading('Step 4. Deregister simple-1 (its process keeps running):');
   say(`  $ curl -X PUT ${consul.url}/v1/agent/service/deregister/simple-1`);
+  workers = await nginxWorkers(dir);
   await consul.deregisterService('simple-1');
   took = await waitForChange(lbUrl, 'simple-1 out of rotation', async () => {
     for (let i = 0; i < 4; i++) if ((await httpGet(lbUrl)).body !== 'simple-2') return false;
     return true;
-  }, dir);
+  }, dir, workers);
   const hitsBefore = first.hits;
   say(`  Traffic leaves it (${took}):`);
   await showRequests(lbUrl, 4);

@@ -10,7 +10,7 @@ import { waitFor } from '../../harness/wait.ts';
 import type { Cleanups } from './cleanups.ts';
 import { startDrconChild } from './drcon-child.ts';
 import { httpGet } from './http-get.ts';
-import { changeTimeoutMs, heading, reloadSettled, say, showRequests, unlessStopping, waitForChange } from './narration.ts';
+import { changeTimeoutMs, heading, nginxWorkers, reloadSettled, say, showRequests, unlessStopping, waitForChange } from './narration.ts';
 import { startRequestLoop } from './request-loop.ts';
 
 const service = 'simple';
@@ -70,22 +70,24 @@ export async function containersWalkthrough(running: Running): Promise<void> {
 
   const took: string[] = [];
   const start = async (name: string, run: () => Promise<unknown>, again = '') => {
+    const workers = await nginxWorkers(dir);
     const startedAt = performance.now();
     await run();
     await waitFor(`${name} served at ${lbUrl}`, async () => (await httpGet(lbUrl)).body === name, { timeoutMs: changeTimeoutMs });
     const seconds = ((performance.now() - startedAt) / 1000).toFixed(2);
     took.push(`  ${name}${again}: ${seconds} s`);
-    await reloadSettled(dir);
+    await reloadSettled(dir, workers);
     say(`  drcon register saw it start and registered it, drcon lb reloaded Nginx: its first request was served ${seconds} s after the start:`);
   };
   const stop = async (name: string, other: string) => {
     say(`  $ podman kill --signal TERM ${name}    # what \`docker stop\` sends first (Podman's own \`stop\` sends no kill event)`);
+    const workers = await nginxWorkers(dir);
     const killedAt = performance.now();
     await podman('kill', '--signal', 'TERM', name);
     const change = await waitForChange(lbUrl, `${name} out of rotation`, async () => {
       for (let i = 0; i < 4; i++) if ((await httpGet(lbUrl)).body !== other) return false;
       return true;
-    }, dir);
+    }, dir, workers);
     const stillRunning = (await podman('inspect', '-f', '{{.State.Running}}', name)) === 'true';
     say(`  drcon register drained it at the kill event: traffic left it ${change}${stillRunning ? ', while it still runs' : ''}.`);
     await podman('wait', name);

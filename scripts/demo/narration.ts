@@ -3,7 +3,7 @@
 // (and prints) nothing more.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { nginxSettled } from '../../harness/nginx.ts';
+import { nginxSettled, workerPids } from '../../harness/nginx.ts';
 import { waitFor } from '../../harness/wait.ts';
 import { httpGet } from './http-get.ts';
 
@@ -30,19 +30,30 @@ export function heading(text: string): void {
 }
 
 /** Waits until `changed`; resolves to how long that took, for the narration. */
-export async function waitForChange(lbUrl: string, what: string, changed: () => Promise<boolean>, nginxDir: string): Promise<string> {
+export async function waitForChange(lbUrl: string, what: string, changed: () => Promise<boolean>, nginxDir: string, workersBefore: readonly number[]): Promise<string> {
   const started = performance.now();
   await waitFor(`${what} at ${lbUrl}`, changed, { timeoutMs: changeTimeoutMs });
-  await reloadSettled(nginxDir);
+  await reloadSettled(nginxDir, workersBefore);
   return `${((performance.now() - started) / 1000).toFixed(2)} s after the change`;
+}
+
+/** The workers Nginx runs now: taken before a change, they are the ones its reload retires. */
+export async function nginxWorkers(nginxDir: string): Promise<number[]> {
+  return workerPids(await nginxMaster(nginxDir));
 }
 
 /**
  * Until the workers of the previous configuration have exited, a new connection may still reach
- * one of them (Nginx's graceful reload): the requests shown next wait for that.
+ * one of them (Nginx's graceful reload): the requests shown next wait for that. For about 100 ms
+ * of a reload the old workers are not yet told to stop and look like the new ones, so the wait
+ * is for those that ran before the change (`nginxWorkers`) to be gone.
  */
-export async function reloadSettled(nginxDir: string): Promise<void> {
-  await nginxSettled(Number(await readFile(join(nginxDir, 'nginx.pid'), 'utf8')));
+export async function reloadSettled(nginxDir: string, workersBefore: readonly number[]): Promise<void> {
+  await nginxSettled(await nginxMaster(nginxDir), workersBefore);
+}
+
+async function nginxMaster(nginxDir: string): Promise<number> {
+  return Number(await readFile(join(nginxDir, 'nginx.pid'), 'utf8'));
 }
 
 /**
