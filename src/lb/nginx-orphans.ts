@@ -12,8 +12,15 @@ const pollMs = 20;
 
 /** The pids of the processes whose stdout is `stdoutPath`. */
 export async function processesWritingTo(path: string): Promise<number[]> {
-  // /proc names a process's files by their real path, symbolic links resolved.
-  const stdoutPath = await realpath(path).catch(() => path);
+  return writersOf(await realPath(path));
+}
+
+/** /proc names a process's files by their real path, symbolic links resolved. */
+async function realPath(path: string): Promise<string> {
+  return realpath(path).catch(() => path);
+}
+
+async function writersOf(stdoutPath: string): Promise<number[]> {
   const entries = await readdir('/proc').catch(() => []);
   const found: number[] = [];
   await Promise.all(entries.map(async (entry) => {
@@ -33,8 +40,8 @@ async function writesTo(pid: number, stdoutPath: string): Promise<boolean> {
  * `drainMs`. Resolves once none is left; returns how many there were.
  */
 export async function endOrphanedWorkers(path: string): Promise<number> {
-  const stdoutPath = await realpath(path).catch(() => path);
-  const orphans = await processesWritingTo(stdoutPath);
+  const stdoutPath = await realPath(path);
+  const orphans = await writersOf(stdoutPath);
   if (orphans.length === 0) return 0;
   signal(orphans, 'SIGQUIT');
   const deadline = Date.now() + drainMs;
