@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what drcon's demo and tests need and are missing: node packages, Consul, Nginx.
+# Installs what drcon's demo and tests need and are missing: node packages, Consul, Nginx and
+# its Lua module.
 # Says what it installs. Idempotent; installing system packages needs root (or sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,6 +47,15 @@ if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
   say "installing nginx (Debian package)"
   apt_install nginx
   # The package starts a system nginx on port 80; drcon runs its own.
+  as_root systemctl disable --now nginx >/dev/null 2>&1 || as_root service nginx stop >/dev/null 2>&1 || true
+fi
+
+# `drcon lb -upstreams live` (and its tests) need Nginx's Lua module and lua-resty-core; only
+# Debian's nginx takes Debian's module packages.
+if command -v dpkg >/dev/null 2>&1 && dpkg -s nginx >/dev/null 2>&1 \
+  && ! dpkg -s libnginx-mod-http-lua lua-resty-core >/dev/null 2>&1; then
+  say "installing nginx's Lua module (Debian packages libnginx-mod-http-lua, lua-resty-core)"
+  apt_install libnginx-mod-http-lua lua-resty-core
   as_root systemctl disable --now nginx >/dev/null 2>&1 || as_root service nginx stop >/dev/null 2>&1 || true
 fi
 
