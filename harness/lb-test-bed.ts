@@ -3,6 +3,7 @@
 // to stop once the file's tests are over, last started first stopped.
 import { after, before } from 'node:test';
 import { chmodSync, mkdtempSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBackend, type Backend } from './backend.ts';
@@ -17,12 +18,29 @@ export interface LbUnderTest {
   get(path?: string): Promise<{ status: number; body: string }>;
 }
 
-/** A GET through the balancer listening on 127.0.0.1:`port`, the body trimmed. */
+/**
+ * A GET through the balancer listening on 127.0.0.1:`port`, the body trimmed, on a kept-alive
+ * connection (requests one after another reuse one): it stays with one worker, so during a
+ * reload the answers move from the old configuration to the new once. An old worker closes its idle connections as it goes, and a
+ * request sent on one at that moment is lost before any answer; HTTP lets a client send such a
+ * request again, as browsers do, so it is sent again once, on a new connection, which only a new
+ * worker accepts.
+ */
 export function lbGetter(port: number): LbUnderTest['get'] {
-  return async (path = '/') => {
-    const response = await fetch(`http://127.0.0.1:${port}${path}`);
-    return { status: response.status, body: (await response.text()).trim() };
-  };
+  const agent = new Agent({ keepAlive: true });
+  const get = (path: string, retried: boolean): Promise<{ status: number; body: string }> =>
+    new Promise((resolve, reject) => {
+      const sent = request({ host: '127.0.0.1', port, path, agent }, (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: body.trim() }));
+        response.on('error', reject);
+      });
+      sent.on('error', (error) => (sent.reusedSocket && !retried ? resolve(get(path, true)) : reject(error)));
+      sent.end();
+    });
+  return (path = '/') => get(path, false);
 }
 
 export interface LbTestBed {
