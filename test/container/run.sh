@@ -42,12 +42,22 @@ CTR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 ctr_say() { echo "container: $*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
+# Test files running at once may each set up on a new machine: the first to take the lock
+# installs and builds, the others wait for it and then find everything there. The lock is let go
+# before anything is started, so that no container holds it.
+ctr_lock() { mkdir -p "$CTR_WORK"; exec {ctr_lock_fd}>"$CTR_WORK/setup.lock"; flock "$ctr_lock_fd"; }
+ctr_unlock() { flock -u "$ctr_lock_fd"; exec {ctr_lock_fd}>&-; }
+
 ctr_setup() {
   if ! command -v podman >/dev/null || ! command -v runc >/dev/null || ! command -v debootstrap >/dev/null; then
-    ctr_say "installing podman, runc and debootstrap (Debian packages)"
-    as_root apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends \
-      podman runc debootstrap netavark aardvark-dns iptables uidmap catatonit >/dev/null
+    ctr_lock
+    if ! command -v podman >/dev/null || ! command -v runc >/dev/null || ! command -v debootstrap >/dev/null; then
+      ctr_say "installing podman, runc and debootstrap (Debian packages)"
+      as_root apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends \
+        podman runc debootstrap netavark aardvark-dns iptables uidmap catatonit >/dev/null
+    fi
+    ctr_unlock
   fi
   mkdir -p "$CTR_WORK"/{storage,run,networks}
   cat >"$CTR_WORK/storage.conf" <<CONF
@@ -80,6 +90,13 @@ ctr_mirror() {
 ctr_base_images() {
   local node_image="docker.io/library/node:${CTR_NODE_MAJOR}-bookworm-slim"
   podman image exists "$node_image" && return 0
+  ctr_lock
+  podman image exists "$node_image" || ctr_standin_image "$node_image"
+  ctr_unlock
+}
+
+ctr_standin_image() {
+  local node_image=$1
   ctr_say "no $node_image in the store: building a local stand-in"
   local tarball="$CTR_WORK/bookworm-minbase.tar"
   if [ ! -f "$tarball" ]; then
