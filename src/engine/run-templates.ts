@@ -4,6 +4,7 @@
 // `render` and `lb` are thin commands over this: they build the jobs (with their checks and
 // commands) and say how a run ends besides a stop signal.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConsulClient } from '../consul/client.ts';
 import type { ConsulClientOptions } from '../consul/types.ts';
 import type { Settings } from '../config/settings.ts';
@@ -21,6 +22,7 @@ import { logDataChanges } from './change-log.ts';
 import { consulClientOptions } from './consul-client-options.ts';
 import { createStatusMonitor, serveStatus, type StatusOptions } from './status-observer.ts';
 import { loadTemplateJobs, type TemplateJobSpec } from './template-jobs.ts';
+import { reloadTemplatesOnChange } from './template-reload.ts';
 import { PidFile } from './pid-file.ts';
 
 export type { StatusOptions, TemplateJobSpec };
@@ -62,8 +64,6 @@ export interface TemplateEngine {
 export async function runTemplates(options: RunTemplatesOptions, onReady?: (engine: TemplateEngine) => void): Promise<number> {
   const { settings, logger } = options;
   const jobs = await loadTemplateJobs(options.jobs);
-  // Only a watching run follows its template files: -once never loads chokidar.
-  const templateReload = settings.once ? undefined : await import('./template-reload.ts');
   // The watcher is created below; the monitor asks for its size only when scraped.
   let monitor: StatusMonitor | undefined;
   if (options.status) monitor = await createStatusMonitor(options.status, jobs, (): number => watcher.size);
@@ -157,8 +157,10 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
   }
 
   void runner.settled().then(() => options.onFirstRender?.());
-  const { reloadTemplatesOnChange } = templateReload ?? (await import('./template-reload.ts'));
-  const stopReloading = reloadTemplatesOnChange(jobs, runner, logger, signals.reload);
+  // Only a watching run follows its template files (-once never loads chokidar), from its first
+  // complete render on, or a second after the start while data is still missing.
+  const firstRender = Promise.race([runner.settled(), sleep(1000, undefined, { ref: false })]);
+  const stopReloading = reloadTemplatesOnChange(jobs, runner, logger, signals.reload, firstRender);
   const status = await Promise.race([stopSignal, fatalError, options.until ?? new Promise<number>(() => {})]);
   stopHandlingSignals();
   await stopReloading();

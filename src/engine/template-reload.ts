@@ -2,15 +2,24 @@
 // signal (SIGHUP) for all of them, is compiled again and rendered. A template broken by an edit
 // keeps its last good version (and output); a removed file is reported and changes nothing. A
 // config file's `contents` has no file: the reload signal renders it again as it is.
-import { watch as watchFiles } from 'chokidar';
+//
+// The signal is answered from the start. The files are watched only from `watchFrom` on (the run's
+// first render): loading chokidar and its first look at the files took about 10 ms that came
+// before the first render. A file edited before its watch began is found once it has, by its text.
+import { readFile } from 'node:fs/promises';
+import type { FSWatcher } from 'chokidar';
 import type { Logger } from '../log/logger.ts';
 import { onSignals } from '../process/signals.ts';
 import type { Runner, RunnerJob } from '../runner/runner.ts';
 import { Template } from '../template/template.ts';
 
-/** Starts watching; returns the function that stops it. */
-export function reloadTemplatesOnChange(jobs: readonly RunnerJob[], runner: Runner, logger: Logger, reloadSignal: NodeJS.Signals): () => Promise<void> {
-  const reload = async (changed: readonly RunnerJob[]) => {
+type Reload = (changed: readonly RunnerJob[]) => Promise<void>;
+
+/** Starts answering the signal, and watching the files once `watchFrom` resolves; returns the function that stops both. */
+export function reloadTemplatesOnChange(
+  jobs: readonly RunnerJob[], runner: Runner, logger: Logger, reloadSignal: NodeJS.Signals, watchFrom: Promise<unknown>,
+): () => Promise<void> {
+  const reload: Reload = async (changed) => {
     for (const job of changed) {
       if (job.contents !== undefined) continue;
       try {
@@ -23,16 +32,33 @@ export function reloadTemplatesOnChange(jobs: readonly RunnerJob[], runner: Runn
     }
     runner.invalidate(changed);
   };
+  const stopHandlingReload = onSignals([reloadSignal], () => void reload(jobs));
+  let stop: () => void = () => {};
+  const stopped = new Promise<false>((resolve) => (stop = () => resolve(false)));
   const files = jobs.filter((job) => job.contents === undefined);
-  const jobsOf = (path: string) => files.filter((job) => job.source === path);
+  const watching = Promise.race([watchFrom.then(() => true), stopped]).then((start) => (start ? watchTemplateFiles(files, reload, logger) : undefined));
+  return async () => {
+    stop();
+    stopHandlingReload();
+    await (await watching)?.close();
+  };
+}
 
-  const fileWatcher = watchFiles([...new Set(files.map((job) => job.source))], { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 10 } });
+async function watchTemplateFiles(files: readonly RunnerJob[], reload: Reload, logger: Logger): Promise<FSWatcher> {
+  const { watch } = await import('chokidar');
+  const jobsOf = (path: string) => files.filter((job) => job.source === path);
+  const fileWatcher = watch([...new Set(files.map((job) => job.source))], { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 10 } });
   fileWatcher.on('change', (path) => void reload(jobsOf(path)));
   fileWatcher.on('add', (path) => void reload(jobsOf(path)));
   fileWatcher.on('unlink', (path) => logger.error('template file removed; keeping the last good output', { template: path }));
-  const stopHandlingReload = onSignals([reloadSignal], () => void reload(jobs));
-  return async () => {
-    stopHandlingReload();
-    await fileWatcher.close();
-  };
+  fileWatcher.once('ready', () => {
+    void editedSinceRead(files).then((edited) => (edited.length > 0 ? reload(edited) : undefined));
+  });
+  return fileWatcher;
+}
+
+/** The jobs whose file no longer holds the text their template was compiled from (or cannot be read). */
+async function editedSinceRead(files: readonly RunnerJob[]): Promise<RunnerJob[]> {
+  const texts = await Promise.all(files.map((job) => readFile(job.source, 'utf8').catch(() => undefined)));
+  return files.filter((job, index) => texts[index] !== job.template.source);
 }

@@ -55,9 +55,12 @@ export class Template {
   /** A partial that includes itself, if any: where to point when a render runs out of stack. */
   readonly #loop: PartialLoop | undefined;
   readonly #blocks: BlockMemo | undefined;
+  /** The text compiled: a file edited since it was read tells by its text. */
+  readonly source: string;
 
-  private constructor(name: string, compiled: CompiledTemplate, loop: PartialLoop | undefined, blocks: BlockMemo | undefined) {
+  private constructor(name: string, source: string, compiled: CompiledTemplate, loop: PartialLoop | undefined, blocks: BlockMemo | undefined) {
     this.name = name;
+    this.source = source;
     this.#compiled = compiled;
     this.#loop = loop;
     this.#blocks = blocks;
@@ -79,7 +82,7 @@ export class Template {
       checkTemplateLimits(source, name);
       const ast = parseTemplate(source, name);
       checkTemplate(ast, name, helperSpecs);
-      return new Template(name, compileTemplate(ast, name), findPartialLoop(ast), BlockMemo.forTemplate(ast, helperSpecs));
+      return new Template(name, source, compileTemplate(ast, name), findPartialLoop(ast), BlockMemo.forTemplate(ast, helperSpecs));
     } catch (error) {
       const loadError = asTemplateError(error, name);
       const hint = goTemplateHint(source, name);
