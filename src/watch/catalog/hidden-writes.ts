@@ -30,6 +30,10 @@ export class HiddenWrites {
   #summariesFetching = false;
   /** The agent has no summary endpoint: hidden writes are found by fetching everything. */
   #summariesUnavailable = false;
+  /** A look at the summary for a services write is on its way. */
+  #looking = false;
+  /** A look marked services since the last hidden write was decided: its diff may show nothing new. */
+  #lookMarked = false;
 
   constructor(options: HiddenWritesOptions) {
     this.#options = options;
@@ -38,6 +42,35 @@ export class HiddenWrites {
   /** Reads the summary a first time: the baseline the first hidden write is looked for against. */
   loadBaseline(): void {
     void this.#fetchSummaries();
+  }
+
+  /** A look at the summary for a services write is on its way (the list of all checks waits for it). */
+  get looking(): boolean {
+    return this.#looking;
+  }
+
+  /**
+   * The services index moved: an instance may have joined or left. The summary (about a tenth of
+   * the list of all checks at 1,000 services) shows whose instance count or tags changed, and
+   * those are fetched at once; the list, which shows it too, can then come later. Resolves to
+   * whether it marked any service.
+   */
+  async lookForServicesWrite(): Promise<boolean> {
+    const before = this.#summaries;
+    if (before === undefined || this.#summariesFetching) return false;
+    this.#looking = true;
+    let after: readonly ServiceSummaryRow[] | undefined;
+    try {
+      after = await this.#fetchSummaries();
+    } finally {
+      this.#looking = false;
+    }
+    if (after === undefined || this.#options.signal.aborted) return false;
+    const changed = diffServiceSummaries(before, after);
+    if (changed.size === 0) return false;
+    this.#lookMarked = true;
+    this.#options.fetcher.markServices(unknownIndexes(changed));
+    return true;
   }
 
   /** A sweep covers every write so far: nothing waits to be decided. */
@@ -116,6 +149,14 @@ export class HiddenWrites {
     const after = await this.#fetchSummaries();
     if (this.#options.signal.aborted) return;
     const changed = after === undefined ? new Set<string>() : diffServiceSummaries(before, after);
+    const lookMarked = this.#lookMarked;
+    this.#lookMarked = false;
+    if (changed.size === 0 && after !== undefined && lookMarked) {
+      // A look at the summary already fetched what it showed: the rest can come in the background.
+      this.#options.logger.debug('fetching every watched service in the background; the summary showed its services before');
+      this.#options.requestSweep(undefined, 'background');
+      return;
+    }
     if (changed.size === 0) {
       this.#options.logger.debug('fetching every watched service');
       this.#options.requestSweep();
