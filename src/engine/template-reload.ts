@@ -51,14 +51,15 @@ async function watchTemplateFiles(files: readonly RunnerJob[], reload: Reload, l
   fileWatcher.on('change', (path) => void reload(jobsOf(path)));
   fileWatcher.on('add', (path) => void reload(jobsOf(path)));
   fileWatcher.on('unlink', (path) => logger.error('template file removed; keeping the last good output', { template: path }));
-  fileWatcher.once('ready', () => {
-    void editedSinceRead(files).then((edited) => (edited.length > 0 ? reload(edited) : undefined));
-  });
+  fileWatcher.once('ready', () => void reloadEditedSinceRead(files, reload, logger));
   return fileWatcher;
 }
 
-/** The jobs whose file no longer holds the text their template was compiled from (or cannot be read). */
-async function editedSinceRead(files: readonly RunnerJob[]): Promise<RunnerJob[]> {
+/** Reloads the jobs whose file no longer holds the text their template was compiled from; reports those removed. */
+async function reloadEditedSinceRead(files: readonly RunnerJob[], reload: Reload, logger: Logger): Promise<void> {
   const texts = await Promise.all(files.map((job) => readFile(job.source, 'utf8').catch(() => undefined)));
-  return files.filter((job, index) => texts[index] !== job.template.source);
+  const removed = new Set(files.filter((_job, index) => texts[index] === undefined).map((job) => job.source));
+  for (const path of removed) logger.error('template file removed; keeping the last good output', { template: path });
+  const edited = files.filter((job, index) => texts[index] !== undefined && texts[index] !== job.template.source);
+  if (edited.length > 0) await reload(edited);
 }

@@ -2,7 +2,7 @@
 // asked to render again. The files are watched from a moment the run chooses (its first render).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../../harness/wait.ts';
@@ -87,6 +87,25 @@ test('the reload signal is answered before the files are watched', { timeout: 10
     process.emit('SIGHUP', 'SIGHUP');
     await waitFor('compiled again', () => job.template.source === 'second');
     await waitFor('asked to render it', () => invalidated.includes(job.name));
+  } finally {
+    await stop();
+  }
+});
+
+test('a file removed before its watch began is reported once it begins; put back, it is compiled again', { timeout: 10_000 }, async () => {
+  const job = await jobFor('removed.hbs', 'kept');
+  const { runner, invalidated } = recordingRunner();
+  const lines: string[] = [];
+  let begin: () => void = () => {};
+  const stop = reloadTemplatesOnChange([job], runner, createLogger({ write: (line) => lines.push(line) }), 'SIGHUP', new Promise<void>((resolve) => (begin = resolve)));
+  try {
+    unlinkSync(job.source);
+    begin();
+    await waitFor('the removal reported', () => lines.some((line) => line.includes('template file removed; keeping the last good output')));
+    assert.equal(job.template.source, 'kept');
+    assert.deepEqual(invalidated, []);
+    writeFileSync(job.source, 'back');
+    await waitFor('compiled again once put back', () => job.template.source === 'back');
   } finally {
     await stop();
   }
