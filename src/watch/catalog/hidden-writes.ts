@@ -30,8 +30,8 @@ export class HiddenWrites {
   #summariesFetching = false;
   /** The agent has no summary endpoint: hidden writes are found by fetching everything. */
   #summariesUnavailable = false;
-  /** A look at the summary for a services write is on its way. */
-  #looking = false;
+  /** A look at the summary for a services write on its way: resolves to whether it marked services. */
+  #look: Promise<boolean> | undefined;
   /** A look marked services since the last hidden write was decided: its diff may show nothing new. */
   #lookMarked = false;
 
@@ -46,7 +46,7 @@ export class HiddenWrites {
 
   /** A look at the summary for a services write is on its way (the list of all checks waits for it). */
   get looking(): boolean {
-    return this.#looking;
+    return this.#look !== undefined;
   }
 
   /**
@@ -58,19 +58,16 @@ export class HiddenWrites {
   async lookForServicesWrite(): Promise<boolean> {
     const before = this.#summaries;
     if (before === undefined || this.#summariesFetching) return false;
-    this.#looking = true;
-    let after: readonly ServiceSummaryRow[] | undefined;
-    try {
-      after = await this.#fetchSummaries();
-    } finally {
-      this.#looking = false;
-    }
-    if (after === undefined || this.#options.signal.aborted) return false;
-    const changed = diffServiceSummaries(before, after);
-    if (changed.size === 0) return false;
-    this.#lookMarked = true;
-    this.#options.fetcher.markServices(unknownIndexes(changed));
-    return true;
+    this.#look = this.#fetchSummaries().then((after) => {
+      this.#look = undefined;
+      if (after === undefined || this.#options.signal.aborted) return false;
+      const changed = diffServiceSummaries(before, after);
+      if (changed.size === 0) return false;
+      this.#lookMarked = true;
+      this.#options.fetcher.markServices(unknownIndexes(changed));
+      return true;
+    });
+    return this.#look;
   }
 
   /** A sweep covers every write so far: nothing waits to be decided. */
@@ -140,6 +137,14 @@ export class HiddenWrites {
    * changed in place); otherwise every service is fetched at once.
    */
   async #sweepForHiddenWrite(): Promise<void> {
+    // A look on its way reads the summary after this write: its diff is the one to go by.
+    if (this.#look !== undefined) {
+      const marked = await this.#look;
+      if (this.#options.signal.aborted) return;
+      this.#lookMarked = false;
+      this.#sweepAfterSummary(marked);
+      return;
+    }
     const before = this.#summaries;
     if (before === undefined || this.#summariesFetching) {
       this.#options.requestSweep();
@@ -149,21 +154,21 @@ export class HiddenWrites {
     const after = await this.#fetchSummaries();
     if (this.#options.signal.aborted) return;
     const changed = after === undefined ? new Set<string>() : diffServiceSummaries(before, after);
-    const lookMarked = this.#lookMarked;
+    // A look since the last decision may have taken this write's change into the baseline.
+    const lookMarked = this.#lookMarked && after !== undefined;
     this.#lookMarked = false;
-    if (changed.size === 0 && after !== undefined && lookMarked) {
-      // A look at the summary already fetched what it showed: the rest can come in the background.
-      this.#options.logger.debug('fetching every watched service in the background; the summary showed its services before');
-      this.#options.requestSweep(undefined, 'background');
-      return;
-    }
-    if (changed.size === 0) {
+    if (changed.size > 0) this.#options.fetcher.markServices(unknownIndexes(changed));
+    this.#sweepAfterSummary(changed.size > 0 || lookMarked);
+  }
+
+  /** Every service fetched again: behind those the summary showed, or at once when it showed none. */
+  #sweepAfterSummary(marked: boolean): void {
+    if (!marked) {
       this.#options.logger.debug('fetching every watched service');
       this.#options.requestSweep();
       return;
     }
-    this.#options.logger.debug('fetching the services the summary shows first, every other one in the background', { services: changed.size });
-    this.#options.fetcher.markServices(unknownIndexes(changed));
+    this.#options.logger.debug('fetching the services the summary shows first, every other one in the background');
     this.#options.requestSweep(undefined, 'background');
   }
 
