@@ -88,8 +88,6 @@ export class CatalogChangeDetector {
   #services: readonly CatalogService[] | undefined;
   #nodes: readonly NodeRow[] | undefined;
   #servicesBaselined = false;
-  /** The index of the last answer of the service names. */
-  #servicesIndex = 0;
   /** The fetcher runs: every loop had its starting point, and the first sweep was asked for. */
   #fetching = false;
 
@@ -117,7 +115,6 @@ export class CatalogChangeDetector {
       ...shared,
       checksReconcileMs: options.checksReconcileMs,
       fetching: () => this.#fetching,
-      summaryLookPending: () => this.#hidden.looking,
       requestSweep: () => this.#requestSweep(),
       onList: (before, rows, index) => this.#checksAnswered(before, rows, index),
     });
@@ -210,18 +207,8 @@ export class CatalogChangeDetector {
       this.#services = services;
     }
     this.#servicesBaselined = true;
-    const moved = index > this.#servicesIndex;
-    this.#servicesIndex = index;
     if (this.#ledger.servicesAnswered(index) === 'reset') this.#requestSweep();
-    const fetching = this.#fetching;
     this.#afterSignal();
-    if (fetching && moved) void this.#lookForServicesWrite();
-    this.#checks.fetchWhenDue();
-  }
-
-  /** The summary's services are fetched in the next round, and the list of all checks waits for that round. */
-  async #lookForServicesWrite(): Promise<void> {
-    if (await this.#hidden.lookForServicesWrite()) this.#checks.waitForRound(this.#fetcher.roundFetchingMarks);
     this.#checks.fetchWhenDue();
   }
 

@@ -14,8 +14,6 @@ export interface ChecksListOptions extends DetectorParts {
   checksReconcileMs: number;
   /** Whether the fetcher's rounds run yet (before, no round is waited for). */
   fetching(): boolean;
-  /** A look at the service summary is on its way: after a services write, the list waits for it. */
-  summaryLookPending(): boolean;
   /** A list failed to come: every watched service is fetched again meanwhile. */
   requestSweep(): void;
   /** A newer list; `before` is the one it replaces (undefined for the first). */
@@ -101,8 +99,7 @@ export class ChecksList {
    */
   fetchWhenDue(): void {
     if (this.#fetchingList || (this.#rows !== undefined && this.#index >= this.#loopIndex)) return;
-    // A write to the services too (an instance registered or removed): the service summary or
-    // the list can tell, and the list is not worth waiting 250 ms for the critical checks.
+    // A write to the services too (an instance registered or removed): only the list can tell.
     const servicesWrite = (this.#options.ledger.pending ?? -1) >= this.#loopIndex;
     if (this.#rows !== undefined && !servicesWrite && this.#criticalIndex < this.#loopIndex) {
       // The critical checks answer on the same index, and a check that turned critical or back
@@ -114,7 +111,6 @@ export class ChecksList {
       }, criticalLagMs);
       return;
     }
-    if (servicesWrite && this.#options.summaryLookPending()) return; // the look's end calls again
     if (this.#options.fetching() && this.#options.fetcher.roundsFinished < this.#fastRound) return; // the round's end calls again
     clearTimeout(this.#criticalLagTimer);
     this.#criticalLagTimer = undefined;

@@ -30,10 +30,6 @@ export class HiddenWrites {
   #summariesFetching = false;
   /** The agent has no summary endpoint: hidden writes are found by fetching everything. */
   #summariesUnavailable = false;
-  /** A look at the summary for a services write on its way: resolves to whether it marked services. */
-  #look: Promise<boolean> | undefined;
-  /** A look marked services since the last hidden write was decided: its diff may show nothing new. */
-  #lookMarked = false;
 
   constructor(options: HiddenWritesOptions) {
     this.#options = options;
@@ -42,32 +38,6 @@ export class HiddenWrites {
   /** Reads the summary a first time: the baseline the first hidden write is looked for against. */
   loadBaseline(): void {
     void this.#fetchSummaries();
-  }
-
-  /** A look at the summary for a services write is on its way (the list of all checks waits for it). */
-  get looking(): boolean {
-    return this.#look !== undefined;
-  }
-
-  /**
-   * The services index moved: an instance may have joined or left. The summary (about a tenth of
-   * the list of all checks at 1,000 services) shows whose instance count or tags changed, and
-   * those are fetched at once; the list, which shows it too, can then come later. Resolves to
-   * whether it marked any service.
-   */
-  async lookForServicesWrite(): Promise<boolean> {
-    const before = this.#summaries;
-    if (before === undefined || this.#summariesFetching) return false;
-    this.#look = this.#fetchSummaries().then((after) => {
-      this.#look = undefined;
-      if (after === undefined || this.#options.signal.aborted) return false;
-      const changed = diffServiceSummaries(before, after);
-      if (changed.size === 0) return false;
-      this.#lookMarked = true;
-      this.#options.fetcher.markServices(unknownIndexes(changed));
-      return true;
-    });
-    return this.#look;
   }
 
   /** A sweep covers every write so far: nothing waits to be decided. */
@@ -137,14 +107,6 @@ export class HiddenWrites {
    * changed in place); otherwise every service is fetched at once.
    */
   async #sweepForHiddenWrite(): Promise<void> {
-    // A look on its way reads the summary after this write: its diff is the one to go by.
-    if (this.#look !== undefined) {
-      const marked = await this.#look;
-      if (this.#options.signal.aborted) return;
-      this.#lookMarked = false;
-      this.#sweepAfterSummary(marked);
-      return;
-    }
     const before = this.#summaries;
     if (before === undefined || this.#summariesFetching) {
       this.#options.requestSweep();
@@ -154,21 +116,13 @@ export class HiddenWrites {
     const after = await this.#fetchSummaries();
     if (this.#options.signal.aborted) return;
     const changed = after === undefined ? new Set<string>() : diffServiceSummaries(before, after);
-    // A look since the last decision may have taken this write's change into the baseline.
-    const lookMarked = this.#lookMarked && after !== undefined;
-    this.#lookMarked = false;
-    if (changed.size > 0) this.#options.fetcher.markServices(unknownIndexes(changed));
-    this.#sweepAfterSummary(changed.size > 0 || lookMarked);
-  }
-
-  /** Every service fetched again: behind those the summary showed, or at once when it showed none. */
-  #sweepAfterSummary(marked: boolean): void {
-    if (!marked) {
+    if (changed.size === 0) {
       this.#options.logger.debug('fetching every watched service');
       this.#options.requestSweep();
       return;
     }
-    this.#options.logger.debug('fetching the services the summary shows first, every other one in the background');
+    this.#options.logger.debug('fetching the services the summary shows first, every other one in the background', { services: changed.size });
+    this.#options.fetcher.markServices(unknownIndexes(changed));
     this.#options.requestSweep(undefined, 'background');
   }
 
