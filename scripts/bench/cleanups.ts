@@ -49,14 +49,21 @@ export async function runAllCleanups(): Promise<void> {
   await Promise.all([...active].map((cleanups) => cleanups.run()));
 }
 
+const runningChildren = new Set<ChildProcess>();
+let exitListenerAdded = false;
+
 /**
  * A last resort for a child started while an interrupt was being handled: SIGTERM to it when the
  * bench process exits, if it still runs.
  */
 export function terminateOnExit(child: ChildProcess): void {
-  const terminate = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  };
-  process.on('exit', terminate);
-  child.once('exit', () => process.off('exit', terminate));
+  // One exit listener for all of them: a listener each passed Node's limit of ten (a warning).
+  if (!exitListenerAdded) {
+    process.on('exit', () => {
+      for (const running of runningChildren) if (running.exitCode === null && running.signalCode === null) running.kill('SIGTERM');
+    });
+    exitListenerAdded = true;
+  }
+  runningChildren.add(child);
+  child.once('exit', () => runningChildren.delete(child));
 }
