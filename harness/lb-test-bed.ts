@@ -21,10 +21,10 @@ export interface LbUnderTest {
 /**
  * A GET through the balancer listening on 127.0.0.1:`port`, the body trimmed, on a kept-alive
  * connection (requests one after another reuse one): it stays with one worker, so during a
- * reload the answers move from the old configuration to the new once. An old worker closes its idle connections as it goes, and a
- * request sent on one at that moment is lost before any answer; HTTP lets a client send such a
- * request again, as browsers do, so it is sent again once, on a new connection, which only a new
- * worker accepts.
+ * reload the answers move from the old configuration to the new once. An old worker closes its
+ * idle connections as it goes, and a request sent on one at that moment is lost before any
+ * answer; HTTP lets a client send such a request again, as browsers do, so it is sent again
+ * once, on a new connection, which only a new worker accepts.
  */
 export function lbGetter(port: number): LbUnderTest['get'] {
   const agent = new Agent({ keepAlive: true });
