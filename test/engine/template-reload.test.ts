@@ -67,11 +67,13 @@ test('an edit once watching is compiled again; a broken one keeps the last good 
   }
 });
 
-test('stopped before its watch began: it stops at once and never watches', { timeout: 10_000 }, async () => {
+test('stopped before its watch began: it stops at once and never watches, even when the moment comes', { timeout: 10_000 }, async () => {
   const job = await jobFor('never.hbs', 'x');
   const { runner, invalidated } = recordingRunner();
-  const stop = reloadTemplatesOnChange([job], runner, quiet, 'SIGHUP', new Promise<void>(() => {}));
+  let begin: () => void = () => {};
+  const stop = reloadTemplatesOnChange([job], runner, quiet, 'SIGHUP', new Promise<void>((resolve) => (begin = resolve)));
   await stop();
+  begin();
   writeFileSync(job.source, 'y');
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.deepEqual(invalidated, []);
