@@ -48,10 +48,12 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 ctr_lock() { mkdir -p "$CTR_WORK"; exec {ctr_lock_fd}>"$CTR_WORK/setup.lock"; flock "$ctr_lock_fd"; }
 ctr_unlock() { flock -u "$ctr_lock_fd"; exec {ctr_lock_fd}>&-; }
 
+ctr_tools_missing() { ! command -v podman >/dev/null || ! command -v runc >/dev/null || ! command -v debootstrap >/dev/null; }
+
 ctr_setup() {
-  if ! command -v podman >/dev/null || ! command -v runc >/dev/null || ! command -v debootstrap >/dev/null; then
+  if ctr_tools_missing; then
     ctr_lock
-    if ! command -v podman >/dev/null || ! command -v runc >/dev/null || ! command -v debootstrap >/dev/null; then
+    if ctr_tools_missing; then
       ctr_say "installing podman, runc and debootstrap (Debian packages)"
       as_root apt-get update -qq
       DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends \
