@@ -139,12 +139,17 @@ test('SIGTERM stops Nginx gracefully: a request in flight is answered in full, t
   server.listen(port, '127.0.0.1');
   await once(server, 'listening');
   bed.defer(() => new Promise((resolve) => server.close(resolve)));
+  const workers = lb.workers();
   await bed.consul.registerService({ ID: 'graceful-1', Name: 'graceful', Address: '127.0.0.1', Port: port });
   await waitFor('the instance served', async () => (await getFresh(lb.port)).body === 'ready');
+  // An old worker, still accepting during the reload, would answer the next request itself.
+  await lb.settled(workers);
   hold = true;
 
   const inFlight = getFresh(lb.port);
-  await requestArrived;
+  // Answered without reaching the backend would leave requestArrived pending for ever: say so.
+  const answeredFirst = await Promise.race([requestArrived.then(() => undefined), inFlight]);
+  assert.equal(answeredFirst, undefined, `answered before the backend had the request: ${JSON.stringify(answeredFirst)}`);
   const stopped = lb.drcon.stop('SIGTERM');
   await lb.drcon.waitForOutput(/stopping signal=SIGTERM child=SIGQUIT/);
   answer();
