@@ -8,6 +8,7 @@ import type { Logger } from '../log/logger.ts';
 import type { DockerClient } from './docker-client.ts';
 import type { ContainerInspect, EngineEvent } from './docker-types.ts';
 import type { ContainerTable } from './container-table.ts';
+import type { EventTiming } from './plan.ts';
 
 export type DeregisterMode = 'always' | 'on-success';
 
@@ -31,6 +32,8 @@ export interface DockerFollowerOptions {
 
 /** Signals that stop a container (a `kill` event without one is `docker stop`'s SIGTERM). */
 const stopSignals = new Set(['', '2', '3', '9', '15', 'INT', 'QUIT', 'KILL', 'TERM']);
+/** How long after a health_status event Podman has surely stored the status it announced. */
+const healthSettleMs = 500;
 
 export class DockerFollower {
   readonly #options: DockerFollowerOptions;
@@ -96,10 +99,20 @@ export class DockerFollower {
       switch (action) {
         case 'start':
         case 'unpause':
+          this.#apply(id, await docker.inspect(id), timing);
+          return;
         case 'health_status': {
           const container = await docker.inspect(id);
-          if (container !== undefined && serves(container)) table.set(container, timing);
-          else table.remove(id);
+          this.#apply(id, container, timing);
+          // Podman sends health_status before it has stored the status (seen with 4.3: 1 event in 8
+          // inspected as still "starting"), and no later event may come. Unless the event names
+          // the status inspect saw, as Docker's does, look once more when Podman has written it.
+          if (container !== undefined && serves(container) && reportedHealth(event) !== container.State?.Health?.Status) {
+            sleep(healthSettleMs, undefined, { signal: connection.signal }).then(
+              () => this.#enqueue(id, async () => this.#apply(id, await docker.inspect(id), timing), connection),
+              () => {},
+            );
+          }
           return;
         }
         case 'kill':
@@ -120,6 +133,11 @@ export class DockerFollower {
     }, connection);
   }
 
+  #apply(id: string, container: ContainerInspect | undefined, timing: EventTiming): void {
+    if (container !== undefined && serves(container)) this.#options.table.set(container, timing);
+    else this.#options.table.remove(id);
+  }
+
   #enqueue(id: string, task: () => Promise<void>, connection: AbortController): void {
     const previous = this.#queues.get(id) ?? Promise.resolve();
     const next = previous.then(task).catch((error: Error) => {
@@ -131,6 +149,13 @@ export class DockerFollower {
     });
     this.#queues.set(id, next);
   }
+}
+
+/** The status a health_status event says it reports: Docker's "health_status: healthy", or an attribute. */
+function reportedHealth(event: EngineEvent): string | undefined {
+  const action = event.Action ?? event.status ?? '';
+  const colon = action.indexOf(':');
+  return colon >= 0 ? action.slice(colon + 1).trim() : event.Actor?.Attributes?.health_status;
 }
 
 /** Running and not paused: it can answer requests. */

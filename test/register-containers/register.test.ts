@@ -163,6 +163,18 @@ describe('one register, one agent', () => {
     assert.deepEqual(own.map((check) => check.CheckID), [healthCheckId(serviceId)]);
   });
 
+  test('one health check run each: every container turns passing (Podman announces a status before it has stored it)', async () => {
+    // Eight, because inspected at the event, about one in eight still reads "starting".
+    const started = await Promise.all(Array.from({ length: 8 }, async () => {
+      const name = containerName('once');
+      const id = await backends.run({ name, publish: [{ container: 80, host: await freePort() }], env: { SERVICE_NAME: 'once' } });
+      return { id, serviceId: `${host}:${name}:80` };
+    }));
+    for (const { serviceId } of started) await waitForService(consul, serviceId);
+    await Promise.all(started.map(({ id }) => podman('healthcheck', 'run', id)));
+    for (const { serviceId } of started) await waitForCheck(consul, healthCheckId(serviceId), 'passing');
+  });
+
   test('Docker HEALTHCHECK: passing when healthy; unhealthy turns it critical and drcon lb stops sending it traffic', async () => {
     const lbPort = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'drcon-register-lb-'));
