@@ -165,9 +165,11 @@ describe('one register, one agent', () => {
 
   test('one health check run each: every container turns passing (Podman announces a status before it has stored it)', async () => {
     // Eight, because inspected at the event, about one in eight still reads "starting".
-    const started = await Promise.all(Array.from({ length: 8 }, async () => {
+    // Handed out one after the other: freePort calls at once could pick the same port.
+    const ports = await freePorts(8);
+    const started = await Promise.all(ports.map(async (port) => {
       const name = containerName('once');
-      const id = await backends.run({ name, publish: [{ container: 80, host: await freePort() }], env: { SERVICE_NAME: 'once' } });
+      const id = await backends.run({ name, publish: [{ container: 80, host: port }], env: { SERVICE_NAME: 'once' } });
       return { id, serviceId: `${host}:${name}:80` };
     }));
     for (const { serviceId } of started) await waitForService(consul, serviceId);
