@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { startBackend, type Backend } from './backend.ts';
 import { startConsul, type ConsulAgent } from './consul.ts';
 import type { RunningDrcon } from './drcon.ts';
+import { waitFor } from './wait.ts';
 
 /** What every lb test needs of a `drcon lb` it started. */
 export interface LbUnderTest {
@@ -41,6 +42,19 @@ export function lbGetter(port: number): LbUnderTest['get'] {
       sent.end();
     });
   return (path = '/') => get(path, false);
+}
+
+/**
+ * Waits for the balancer's first answer (`probe` succeeding); when it never comes, the error
+ * carries what drcon printed, which says why (a port taken, Nginx failing to start).
+ */
+export async function waitForServing<T>(drcon: RunningDrcon, probe: () => Promise<T>, intervalMs = 25): Promise<T> {
+  try {
+    return await waitFor('nginx serving', probe, { intervalMs });
+  } catch (error) {
+    const said = drcon.output().trimEnd().split('\n').slice(-30).join('\n');
+    throw new Error(`${(error as Error).message}\ndrcon printed (last lines):\n${said}`);
+  }
 }
 
 export interface LbTestBed {

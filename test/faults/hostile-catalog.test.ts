@@ -12,6 +12,7 @@ import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
 import { startDrcon, type RunningDrcon } from '../../harness/drcon.ts';
 import { startBackend, type Backend } from '../../harness/backend.ts';
 import { freePort } from '../../harness/ports.ts';
+import { waitForServing } from '../../harness/lb-test-bed.ts';
 import { waitFor } from '../../harness/wait.ts';
 import { nginxStatements, type Statement } from './hostile-nginx-statements.ts';
 
@@ -59,7 +60,7 @@ async function startLb(args: string[]): Promise<Lb> {
     for (let i = 0; i < count; i++) seen.add((await get(path)).body);
     return seen;
   };
-  await waitFor('nginx serving', async () => (await get()).status > 0);
+  await waitForServing(drcon, async () => (await get()).status > 0);
   return { drcon, appConfig: join(dir, 'conf.d', 'app.conf'), fetch: fetchPath, get, answers };
 }
 

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { lbGetter, lbTestBed, type LbUnderTest } from '../../harness/lb-test-bed.ts';
+import { lbGetter, lbTestBed, waitForServing, type LbUnderTest } from '../../harness/lb-test-bed.ts';
 import { runDrcon, startDrcon } from '../../harness/drcon.ts';
 import type { Backend } from '../../harness/backend.ts';
 import { startLoadLoop } from '../../harness/load-loop.ts';
@@ -46,7 +46,7 @@ async function startLb(args: string[], dir?: string): Promise<Lb> {
     assert.ok(line, `${series} in /metrics`);
     return Number(line.slice(series.length + 1));
   };
-  const first = await waitFor('nginx serving', () => get(), { intervalMs: 5 });
+  const first = await waitForServing(drcon, () => get(), 5);
   const master = () => Number(readFileSync(join(lbDir, 'nginx.pid'), 'utf8'));
   return { drcon, port, dir: lbDir, get, metric, master, first };
 }

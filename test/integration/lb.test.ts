@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { lbGetter, lbTestBed, type LbUnderTest } from '../../harness/lb-test-bed.ts';
+import { lbGetter, lbTestBed, waitForServing, type LbUnderTest } from '../../harness/lb-test-bed.ts';
 import { startDrcon } from '../../harness/drcon.ts';
 import { startBackend, type Backend } from '../../harness/backend.ts';
 import { freePort } from '../../harness/ports.ts';
@@ -34,7 +34,7 @@ async function startLb(service: string, extra: string[] = []): Promise<Lb> {
   const drcon = startDrcon(['lb', '-consul-addr', bed.consul.address, '-service', service, '-listen', `127.0.0.1:${port}`, '-dir', dir, '-min-interval', '100ms', ...extra]);
   bed.defer(() => drcon.stop());
   const get = lbGetter(port);
-  await waitFor('nginx serving', async () => (await get()).status > 0);
+  await waitForServing(drcon, async () => (await get()).status > 0);
   const master = () => Number(readFileSync(join(dir, 'nginx.pid'), 'utf8'));
   const workers = () => workerPids(master());
   const settled = (workersBefore: readonly number[]) => nginxSettled(master(), workersBefore);
