@@ -144,12 +144,13 @@ test('deliverEveryIndex: a moved index is delivered even with equal data; a wait
   assert.ok(delivered[1]!.index > delivered[0]!.index);
 });
 
-test('stop aborts the request in flight and ends the loop', async () => {
+test('stop aborts the request in flight and ends the loop', async (t) => {
   const calls: Call[] = [];
   let deliveries = 0;
   const loop = new BlockingQuery(recordingClient(calls), serviceNames, { waitMs: 30_000, maxStaleMs: 2_000, logger: recordingLogger().logger }, {
     onData: () => (deliveries += 1),
   });
+  t.after(() => loop.stop()); // when the test fails before its own stop, or the loop would retry for ever
   loop.start();
   const blocking = await waitFor('a pending blocking request', () =>
     calls.find((call) => call.state === 'pending' && call.options.index !== undefined));
