@@ -162,14 +162,6 @@ local function list_of(name)
   return list
 end
 
--- Access phase of a location that proxies to NAME: the same 503 as a reload-mode upstream without
--- instances, naming the service.
-function M.admit(name)
-  local list = list_of(name)
-  if list and #list.peers > 0 then return end
-  return answer(503, "no healthy instance of service " .. (list and list.service or name))
-end
-
 -- Weighted least connections (fewest requests in progress per weight), ties by Nginx's smooth
 -- weighted round robin, skipping the peers this request has tried already (`tried`, nil for none).
 local function pick(list, tried)
@@ -193,10 +185,10 @@ end
 -- are the location's proxy_next_upstream settings.
 function M.balance(name)
   local list = list_of(name)
-  if not list or #list.peers == 0 then
-    ngx.log(ngx.ERR, "drcon live upstreams: no peers for ", name)
-    return ngx.exit(502)
-  end
+  -- No peer: Nginx fails the request with a 500 of its own (whatever the status given here),
+  -- which the location's error_page turns into the 503 naming the service. Not logged: an
+  -- upstream without instances is a state of the catalog, as in reload mode.
+  if not list or #list.peers == 0 then return ngx.exit(ngx.ERROR) end
   local ctx = ngx.ctx
   -- The first try keeps its peer alone; a retry adds the set of peers tried (most requests have
   -- one try, and need no table of their own for it).
@@ -221,7 +213,7 @@ function M.balance(name)
   local ok, err = balancer.set_current_peer(peer.address, peer.port)
   if not ok then
     ngx.log(ngx.ERR, "drcon live upstreams: cannot use ", peer.address, ":", peer.port, " for ", name, ": ", err)
-    return ngx.exit(502)
+    return ngx.exit(ngx.ERROR)
   end
 end
 

@@ -207,6 +207,31 @@ test('a new service is a change of structure: exactly one reload, served from it
   assert.equal(await lb.metric(reloads), reloadsBefore + 1, 'no reload for a new member');
 });
 
+test('the 503 is for no instance only: a backend\'s own 500 reaches the client as it answered it', async () => {
+  const lb = await startLb(['-service', 'failing']);
+  assert.deepEqual(await lb.get(), { status: 503, body: 'no healthy instance of service failing' });
+  const failing = createServer((_request, response) => {
+    response.writeHead(500, { 'content-type': 'text/plain' });
+    response.end('failing-a broke\n');
+  });
+  failing.listen(0, '127.0.0.1');
+  await once(failing, 'listening');
+  bed.defer(async () => {
+    failing.closeAllConnections();
+    failing.close();
+  });
+  await register('failing', 'failing-a', (failing.address() as AddressInfo).port);
+  assert.deepEqual(await waitFor('failing-a asked', async () => {
+    const answer = await lb.get('/failing/x');
+    return answer.status !== 503 && answer;
+  }), { status: 500, body: 'failing-a broke' });
+  await bed.consul.deregisterService('failing-a');
+  assert.deepEqual(await waitFor('the 503 again', async () => {
+    const answer = await lb.get();
+    return answer.status === 503 && answer;
+  }), { status: 503, body: 'no healthy instance of service failing' });
+});
+
 test('the control channel: only on its socket, only with the secret; a broken list is refused and the last good one serves', async () => {
   const lb = await startLb(['-service', 'guarded']);
   const a = await backend('guarded-a');
