@@ -46,18 +46,19 @@ function claim(port: number): boolean {
   return false;
 }
 
-let claimsReleased = false;
-function releaseClaimsOnExit(): void {
-  if (claimsReleased) return;
-  claimsReleased = true;
+/** Once a process: the directory of claims, and this process's claims removed as it exits. */
+let claimsReady = false;
+function prepareClaims(): void {
+  if (claimsReady) return;
+  claimsReady = true;
+  mkdirSync(claims, { recursive: true, mode: 0o1777 });
   process.on('exit', () => {
     for (const port of handedOut) rmSync(join(claims, String(port)), { force: true });
   });
 }
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
-  mkdirSync(claims, { recursive: true, mode: 0o1777 });
-  releaseClaimsOnExit();
+  prepareClaims();
   for (;;) {
     const port = lowest + Math.floor(Math.random() * (ephemeralLow - lowest));
     if (handedOut.has(port) || !claim(port)) continue;
