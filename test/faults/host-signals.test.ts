@@ -146,8 +146,10 @@ test('-exec: a single command is the child itself, so the reload signal reaches 
   const program = `require('fs').writeFileSync('${join(dir, 'program.pid')}', String(process.pid)); process.on('SIGHUP', () => require('fs').appendFileSync('${hups}', 'hup\\n')); setInterval(() => {}, 1000)`;
   const drcon = start(['render', '-template', `${source}:${join(dir, 'reload.out')}`, '-exec', `${process.execPath} -e "${program}"`]);
   await drcon.waitForOutput(/child started/);
-  await waitFor('program running', () => existsSync(join(dir, 'program.pid')));
-  assert.deepEqual(descendantsOf(drcon.process.pid!), [Number(readFileSync(join(dir, 'program.pid'), 'utf8'))], 'no shell between drcon and the program');
+  // writeFileSync creates the file before it writes to it: wait for the whole number, not the file.
+  const programPid = () => (existsSync(join(dir, 'program.pid')) ? Number(readFileSync(join(dir, 'program.pid'), 'utf8')) : 0);
+  await waitFor('program running', () => programPid() > 0);
+  assert.deepEqual(descendantsOf(drcon.process.pid!), [programPid()], 'no shell between drcon and the program');
 
   await consul.putKey('signals/reload', 'two');
   await waitFor('program got SIGHUP', () => existsSync(hups) && readFileSync(hups, 'utf8') === 'hup\n');
