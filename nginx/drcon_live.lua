@@ -8,7 +8,9 @@
 --     any worker serves;
 --   * each request picks a peer in balancer_by_lua: the one with the fewest requests in progress
 --     for its weight (counted per worker, as Nginx's least_conn without a zone does), the tied
---     ones in smooth weighted round robin; a retry picks among the peers it has not tried yet.
+--     ones in smooth weighted round robin; a retry picks among the peers it has not tried yet;
+--   * a peer that fails a try is left out of that worker's picks for 10 s, as Nginx's own
+--     upstreams do by default (max_fails=1 fail_timeout=10s).
 --
 -- A list document, one item a line (drcon checks every value before it sends it; the patterns
 -- below only keep a broken document from half-replacing a good one):
@@ -131,12 +133,21 @@ local lists = {}
 local checked_generation
 local checked = {}
 
-local function parse_list(text)
+-- A list of new text keeps what this worker knows of the peers still in it: when each may be
+-- picked again after a failure (a failed instance stays out though another one joins).
+local function parse_list(text, previous)
   local service, rest = text:match("^([^\n]*)\n?(.*)$")
   local list = { text = text, service = ngx.unescape_uri(service), peers = {}, total = 0 }
+  local failed_until = {}
+  if previous then
+    for _, peer in ipairs(previous.peers) do failed_until[peer.address .. " " .. peer.port] = peer.failed_until end
+  end
   for address, port, weight in rest:gmatch("(%S+) (%d+) (%d+)") do
     weight = tonumber(weight)
-    list.peers[#list.peers + 1] = { address = address, port = tonumber(port), weight = weight, current = 0, active = 0 }
+    list.peers[#list.peers + 1] = {
+      address = address, port = tonumber(port), weight = weight, current = 0, active = 0,
+      failed_until = failed_until[address .. " " .. port] or 0,
+    }
     list.total = list.total + weight
   end
   return list
@@ -156,18 +167,22 @@ local function list_of(name)
   if text == nil then
     list = nil
   elseif not (list and list.text == text) then
-    list = parse_list(text)
+    list = parse_list(text, list)
   end
   lists[name] = list
   return list
 end
 
+-- How long a peer that failed a try is left out of this worker's picks, in seconds.
+local fail_timeout = 10
+
 -- Weighted least connections (fewest requests in progress per weight), ties by Nginx's smooth
--- weighted round robin, skipping the peers this request has tried already (`tried`, nil for none).
-local function pick(list, tried)
+-- weighted round robin, among the peers this request has not tried (`tried`, nil for none) and
+-- not failed before `now`.
+local function pick(list, tried, now)
   local best
   for _, peer in ipairs(list.peers) do
-    if not (tried and tried[peer]) then
+    if not (tried and tried[peer]) and peer.failed_until <= now then
       peer.current = peer.current + peer.weight
       if not best then
         best = peer
@@ -179,6 +194,12 @@ local function pick(list, tried)
   end
   if best then best.current = best.current - list.total end
   return best
+end
+
+-- A peer by the rules above; when every one left has failed lately, one of them all the same
+-- (Nginx would answer 502 "no live upstreams": a peer that may have recovered is the better bet).
+local function choose(list, tried, now)
+  return pick(list, tried, now) or pick(list, tried, math.huge)
 end
 
 -- balancer_by_lua of upstream NAME. The retries themselves (on which failures, how many, how long)
@@ -193,10 +214,11 @@ function M.balance(name)
   -- The first try keeps its peer alone; a retry adds the set of peers tried (most requests have
   -- one try, and need no table of their own for it).
   local first = ctx.drcon_peer
+  local now = ngx.now()
   local peer
   if not first then
     if #list.peers > 1 then balancer.set_more_tries(#list.peers - 1) end
-    peer = pick(list, nil)
+    peer = choose(list, nil, now)
     peer.active = peer.active + 1 -- until the request ends (release)
     ctx.drcon_peer = peer
   else
@@ -205,10 +227,17 @@ function M.balance(name)
       tried = { [first] = true }
       ctx.drcon_tried = tried
     end
+    -- "failed" is a connection error, a timeout, or a 502 or 503 answer; "next" (a 403 or 404
+    -- that proxy_next_upstream asked to retry) is no failure of the peer. A peer alone is never
+    -- left out, as in Nginx.
+    if #list.peers > 1 and balancer.get_last_failure() == "failed" then
+      (ctx.drcon_last or first).failed_until = now + fail_timeout
+    end
     -- The list may have changed between two tries of a request: then every peer may be new.
-    peer = pick(list, tried) or pick(list, nil)
+    peer = choose(list, tried, now) or choose(list, nil, now)
     if not tried[peer] then peer.active = peer.active + 1 end
     tried[peer] = true
+    ctx.drcon_last = peer
   end
   local ok, err = balancer.set_current_peer(peer.address, peer.port)
   if not ok then

@@ -3,9 +3,9 @@
 // real HTTP backends. A change of members must reach the workers without a reload.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request } from 'node:http';
+import { Agent, createServer, request } from 'node:http';
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { mkdtempSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -173,6 +173,64 @@ test('the busy peer gets fewer requests: least connections for the weight', asyn
   const [fastServed, slowServed] = [fast.hits - fastBefore, slowHits - slowBefore];
   assert.equal(fastServed + slowServed, 48);
   assert.ok(slowServed < 20, `slow ${slowServed}, fast ${fastServed}`);
+});
+
+/** GETs on one kept-alive connection (so one Nginx worker), and how many connections they took. */
+function oneConnection(port: number): { get(): Promise<string>; connections(): number } {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const sockets = new Set<Socket>();
+  bed.defer(async () => agent.destroy());
+  const get = () =>
+    new Promise<string>((resolve, reject) => {
+      const sent = request({ host: '127.0.0.1', port, path: '/', agent }, (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => resolve(body.trim()));
+        response.on('error', reject);
+      });
+      sent.on('socket', (socket: Socket) => sockets.add(socket));
+      sent.on('error', reject);
+      sent.end();
+    });
+  return { get, connections: () => sockets.size };
+}
+
+test('a peer that fails a try is left out for a while, as Nginx leaves out a failed server', async () => {
+  const lb = await startLb(['-service', 'flaky']);
+  const good = await backend('flaky-good');
+  // Takes each connection and closes it at once: every try on it fails and is retried on the good one.
+  let tries = 0;
+  const closer = createTcpServer((socket) => {
+    tries += 1;
+    socket.destroy();
+  });
+  closer.listen(0, '127.0.0.1');
+  await once(closer, 'listening');
+  bed.defer(() => new Promise((resolve) => closer.close(resolve)));
+  await register('flaky', 'flaky-good', good.port);
+  await waitFor('the good one served', async () => (await lb.get()).body === 'flaky-good');
+  await register('flaky', 'flaky-closer', (closer.address() as AddressInfo).port);
+
+  // Marks are a worker's own: one connection keeps to one worker.
+  const client = oneConnection(lb.port);
+  await waitFor('the closer tried', async () => {
+    assert.equal(await client.get(), 'flaky-good', 'a failed try is retried on the good peer');
+    return tries > 0;
+  });
+  const learned = tries;
+  for (let i = 0; i < 40; i++) assert.equal(await client.get(), 'flaky-good');
+  assert.equal(tries, learned, 'no more tries of the failing peer (without the mark, about half of 40)');
+
+  // A new member changes the list; the failed one stays out all the same.
+  const other = await backend('flaky-other');
+  await register('flaky', 'flaky-other', other.port);
+  await waitFor('the new member served', async () => (await client.get()) === 'flaky-other');
+  const seen = new Set<string>();
+  for (let i = 0; i < 40; i++) seen.add(await client.get());
+  assert.deepEqual([...seen].sort(), ['flaky-good', 'flaky-other']);
+  assert.equal(tries, learned, 'no more tries of the failing peer after the list changed');
+  assert.equal(client.connections(), 1, 'all on one connection, so one worker');
 });
 
 test('a new service is a change of structure: exactly one reload, served from its first request', async () => {
