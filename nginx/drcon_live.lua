@@ -6,11 +6,15 @@
 --   * the lists live in a shared dict, which every worker sees and which survives reloads;
 --   * on start and on every reload the master loads the lists drcon last wrote to a file, before
 --     any worker serves;
---   * each request picks a peer in balancer_by_lua: the one with the fewest requests in progress
---     for its weight (counted per worker, as Nginx's least_conn without a zone does), the tied
---     ones in smooth weighted round robin; a retry picks among the peers it has not tried yet;
+--   * each request picks a peer in balancer_by_lua, by Nginx's own smooth weighted round robin
+--     (per worker, as an upstream without a zone); a retry picks among the peers it has not
+--     tried yet;
 --   * a peer that fails a try is left out of that worker's picks for 10 s, as Nginx's own
 --     upstreams do by default (max_fails=1 fail_timeout=10s).
+--
+-- A first try keeps no state of the request: no ngx.ctx, no log phase. Least connections would
+-- need both (a count to release when the request ends), and they were most of what the live
+-- balancer cost the workers per request; a retry learns what it needs from $upstream_addr.
 --
 -- A list document, one item a line (drcon checks every value before it sends it; the patterns
 -- below only keep a broken document from half-replacing a good one):
@@ -133,22 +137,30 @@ local lists = {}
 local checked_generation
 local checked = {}
 
--- A list of new text keeps what this worker knows of the peers still in it: when each may be
--- picked again after a failure (a failed instance stays out though another one joins).
+-- An address as set_current_peer takes it (an IPv6 one in brackets, as in a `server` line).
+local function host_of(address)
+  if address:find(":", 1, true) then return "[" .. address .. "]" end
+  return address
+end
+
+-- A list of new text keeps what this worker knows of the peers still in it: their place in the
+-- round robin, and when each may be picked again after a failure (a failed instance stays out
+-- though another one joins).
 local function parse_list(text, previous)
   local service, rest = text:match("^([^\n]*)\n?(.*)$")
-  local list = { text = text, service = ngx.unescape_uri(service), peers = {}, total = 0 }
-  local failed_until = {}
-  if previous then
-    for _, peer in ipairs(previous.peers) do failed_until[peer.address .. " " .. peer.port] = peer.failed_until end
-  end
+  local list = { text = text, service = ngx.unescape_uri(service), peers = {}, by_name = {} }
+  local known = previous and previous.by_name or {}
   for address, port, weight in rest:gmatch("(%S+) (%d+) (%d+)") do
-    weight = tonumber(weight)
-    list.peers[#list.peers + 1] = {
-      address = address, port = tonumber(port), weight = weight, current = 0, active = 0,
-      failed_until = failed_until[address .. " " .. port] or 0,
+    -- The name Nginx gives the peer in $upstream_addr.
+    local host = host_of(address)
+    local name = host .. ":" .. port
+    local before = known[name]
+    local peer = {
+      host = host, port = tonumber(port), weight = tonumber(weight), name = name,
+      current = before and before.current or 0, failed_until = before and before.failed_until or 0,
     }
-    list.total = list.total + weight
+    list.peers[#list.peers + 1] = peer
+    list.by_name[name] = peer
   end
   return list
 end
@@ -176,23 +188,19 @@ end
 -- How long a peer that failed a try is left out of this worker's picks, in seconds.
 local fail_timeout = 10
 
--- Weighted least connections (fewest requests in progress per weight), ties by Nginx's smooth
--- weighted round robin, among the peers this request has not tried (`tried`, nil for none) and
--- not failed before `now`.
+-- Nginx's smooth weighted round robin among the peers this request has not tried (`tried`, by
+-- name; nil for none) and that did not fail lately (`now`; math.huge counts no failure).
 local function pick(list, tried, now)
   local best
+  local total = 0
   for _, peer in ipairs(list.peers) do
-    if not (tried and tried[peer]) and peer.failed_until <= now then
+    if not (tried and tried[peer.name]) and peer.failed_until <= now then
       peer.current = peer.current + peer.weight
-      if not best then
-        best = peer
-      else
-        local load, best_load = peer.active * best.weight, best.active * peer.weight
-        if load < best_load or (load == best_load and peer.current > best.current) then best = peer end
-      end
+      total = total + peer.weight
+      if not best or peer.current > best.current then best = peer end
     end
   end
-  if best then best.current = best.current - list.total end
+  if best then best.current = best.current - total end
   return best
 end
 
@@ -200,6 +208,17 @@ end
 -- (Nginx would answer 502 "no live upstreams": a peer that may have recovered is the better bet).
 local function choose(list, tried, now)
   return pick(list, tried, now) or pick(list, tried, math.huge)
+end
+
+-- On a retry, the peers tried so far and the last of them, from $upstream_addr ("A:P, B:P, "
+-- while a try is being chosen: only entries with a port are peers).
+local function tried_so_far()
+  local tried, last = {}, nil
+  for name in (ngx.var.upstream_addr or ""):gmatch("[^,%s]+:%d+") do
+    tried[name] = true
+    last = name
+  end
+  return tried, last
 end
 
 -- balancer_by_lua of upstream NAME. The retries themselves (on which failures, how many, how long)
@@ -210,52 +229,28 @@ function M.balance(name)
   -- which the location's error_page turns into the 503 naming the service. Not logged: an
   -- upstream without instances is a state of the catalog, as in reload mode.
   if not list or #list.peers == 0 then return ngx.exit(ngx.ERROR) end
-  local ctx = ngx.ctx
-  -- The first try keeps its peer alone; a retry adds the set of peers tried (most requests have
-  -- one try, and need no table of their own for it).
-  local first = ctx.drcon_peer
   local now = ngx.now()
   local peer
-  if not first then
+  local failure = balancer.get_last_failure()
+  if not failure then
+    -- The upstream's one placeholder server gives one try: one more for each other peer.
     if #list.peers > 1 then balancer.set_more_tries(#list.peers - 1) end
     peer = choose(list, nil, now)
-    peer.active = peer.active + 1 -- until the request ends (release)
-    ctx.drcon_peer = peer
   else
-    local tried = ctx.drcon_tried
-    if not tried then
-      tried = { [first] = true }
-      ctx.drcon_tried = tried
-    end
+    local tried, last = tried_so_far()
     -- "failed" is a connection error, a timeout, or a 502 or 503 answer; "next" (a 403 or 404
     -- that proxy_next_upstream asked to retry) is no failure of the peer. A peer alone is never
     -- left out, as in Nginx.
-    if #list.peers > 1 and balancer.get_last_failure() == "failed" then
-      (ctx.drcon_last or first).failed_until = now + fail_timeout
+    if failure == "failed" and #list.peers > 1 and last and list.by_name[last] then
+      list.by_name[last].failed_until = now + fail_timeout
     end
     -- The list may have changed between two tries of a request: then every peer may be new.
     peer = choose(list, tried, now) or choose(list, nil, now)
-    if not tried[peer] then peer.active = peer.active + 1 end
-    tried[peer] = true
-    ctx.drcon_last = peer
   end
-  local ok, err = balancer.set_current_peer(peer.address, peer.port)
+  local ok, err = balancer.set_current_peer(peer.host, peer.port)
   if not ok then
-    ngx.log(ngx.ERR, "drcon live upstreams: cannot use ", peer.address, ":", peer.port, " for ", name, ": ", err)
+    ngx.log(ngx.ERR, "drcon live upstreams: cannot use ", peer.name, " for ", name, ": ", err)
     return ngx.exit(ngx.ERROR)
-  end
-end
-
--- Log phase of every request (http level): the peers it tried no longer count as busy. A peer of
--- a list replaced meanwhile is no longer picked from; its count goes with it.
-function M.release()
-  local ctx = ngx.ctx
-  local tried = ctx.drcon_tried
-  if tried then
-    for peer in pairs(tried) do peer.active = peer.active - 1 end
-  else
-    local peer = ctx.drcon_peer
-    if peer then peer.active = peer.active - 1 end
   end
 end
 

@@ -74,9 +74,6 @@ function liveConfig(socket: string): string {
 lua_package_path "\${prefix}live/?.lua;;";
 lua_shared_dict drcon_peers ${sharedDictSize};
 init_by_lua_block { require("drcon_live").init() }
-# Every request's end: the peers it used are no longer busy (a location's own log_by_lua would
-# replace this one; the shipped template has none).
-log_by_lua_block { require("drcon_live").release() }
 
 # The control server: a unix socket in a directory only drcon's user can enter, and the secret.
 server {

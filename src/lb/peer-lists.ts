@@ -55,6 +55,8 @@ function peerOf(instance: unknown): Peer | string | undefined {
   if (hasTag(instance, 'down')) return undefined;
   const { Address: address, Port: port, Status: status, Weights: weights } = instance as Record<string, unknown>;
   if (typeof address !== 'string' || isIP(address) === 0) return `address ${quoteForLog(String(address))} is not an IP address (live upstreams do not resolve host names)`;
+  // drcon_live.lua refuses a whole document with a zone in it: one such instance would stop every update.
+  if (address.includes('%')) return `address ${quoteForLog(address)} has an IPv6 zone, which Nginx cannot connect to`;
   if (!isPort(port) || port === 0) return `port ${JSON.stringify(port) ?? 'undefined'} is not a port to connect to (1-65535)`;
   const weight = weightOf(weights, status);
   if (weight === 0) return undefined;

@@ -30,6 +30,7 @@ test('an instance the balancer cannot connect to is left out, named; weight 0 is
     instances: [
       instance('named', 'backend.internal', 80),
       instance('zero-port', '10.0.0.1', 0),
+      instance('zoned', 'fe80::1%eth0', 80),
       instance('heavy', '10.0.0.1', 80, { Weights: { Passing: 70_000, Warning: 1 } }),
       instance('drained', '10.0.0.1', 80, { Weights: { Passing: 0, Warning: 0 } }),
       'not an instance',
@@ -40,6 +41,7 @@ test('an instance the balancer cannot connect to is left out, named; weight 0 is
   assert.deepEqual(leftOut, [
     'upstream web_0: service "web" instance "named": address "backend.internal" is not an IP address (live upstreams do not resolve host names); left out',
     'upstream web_0: service "web" instance "zero-port": port 0 is not a port to connect to (1-65535); left out',
+    'upstream web_0: service "web" instance "zoned": address "fe80::1%eth0" has an IPv6 zone, which Nginx cannot connect to; left out',
     'upstream web_0: service "web" instance "heavy": weight 70000 is above 65535; left out',
     'upstream web_0: service "web" instance "?": not an instance (from service); left out',
   ]);
