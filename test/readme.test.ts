@@ -531,6 +531,7 @@ const helperExamples: Record<string, { within?: 'instance' | 'tag'; gives: (node
   nodes: { gives: (node) => `${node} 127.0.0.1` },
   env: { gives: () => process.env['HOME'] ?? '' },
   livePeers: { gives: () => '' },
+  hostPort: { within: 'instance', gives: () => 'server 10.0.0.1:8001;|server 10.0.0.2:8002;|' },
   identifier: { within: 'instance', gives: () => 'upstream web {|upstream web {|' },
   routes: { gives: () => 'location ^~ /web { proxy_pass http://web; }' },
   byTag: { gives: () => 'backup: 10.0.0.2 primary: 10.0.0.1 urlprefix-/web: 10.0.0.1 ' },

@@ -5,9 +5,17 @@ import { groupByTag } from './group-by-tag.ts';
 import { defineHelper, describeValue, type HelperCall, type HelperDefinition } from './helper-call.ts';
 import { nginxIdentifier } from './nginx-identifier.ts';
 import { routesFromServices } from './routes.ts';
+import { isIPv6 } from 'node:net';
 
 export const nginxHelpers: Record<string, HelperDefinition> = {
   identifier: defineHelper('identifier', { params: ['text'], pure: true }, ([text], call) => nginxIdentifier(call.text(text, 'the value'))),
+
+  // `server ::1:8080;` is no Nginx address (and fails the whole config's check): an IPv6 one goes in brackets.
+  hostPort: defineHelper('hostPort', { params: ['address', 'port'], pure: true }, ([address, port], call) => {
+    const host = call.text(address, 'the address');
+    if (typeof port !== 'number' && typeof port !== 'string') call.fail(`the port must be a number, got ${describeValue(port)}`);
+    return isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+  }),
 
   byTag: defineHelper('byTag', { params: ['instances'], pure: true }, ([instances], call) =>
     groupByTag(tagged(call, instances, 'the instances (from service)')),

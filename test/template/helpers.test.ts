@@ -128,6 +128,11 @@ describe('Nginx shaping helpers', () => {
     assert.equal(render('upstream {{identifier name}} {', {}, { name: 'web' }), 'upstream web {');
   });
 
+  test('hostPort: an address and port as Nginx reads them, IPv6 in brackets', () => {
+    assert.equal(render('{{hostPort a p}} {{hostPort b p}} {{hostPort c "81"}}', {}, { a: '10.0.0.1', b: '2001:db8::1', c: 'db.internal', p: 8080 }), '10.0.0.1:8080 [2001:db8::1]:8080 db.internal:81');
+    assert.throws(() => render('{{hostPort a p}}', {}, { a: '10.0.0.1', p: {} }), /test\.hbs:1:1: hostPort: the port must be a number, got an object/);
+  });
+
   test('byTag: instances grouped per tag, tags sorted', () => {
     const source = '{{#each (byTag (service "simple"))}}{{Name}}:{{#each Services}}{{ID}},{{/each}} {{/each}}';
     const output = render(source, {
