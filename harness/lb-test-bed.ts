@@ -5,6 +5,8 @@ import { after, before } from 'node:test';
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
+import { createServer as createNetServer } from 'node:net';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { startBackend, type Backend } from './backend.ts';
 import { startConsul, type ConsulAgent } from './consul.ts';
@@ -65,6 +67,8 @@ export interface LbTestBed {
   defer(cleanup: () => Promise<unknown>): void;
   /** A backend answering with its name, closed after the file's tests. */
   backend(name: string): Promise<Backend>;
+  /** The same on the IPv6 loopback, or undefined when this machine has none. */
+  ipv6Backend(name: string): Promise<Backend | undefined>;
 }
 
 /** Call at the top of a test file: it adds the file's `before` and `after`. */
@@ -92,5 +96,25 @@ export function lbTestBed(prefix: string): LbTestBed {
       cleanups.push(() => server.close());
       return server;
     },
+    async ipv6Backend(name) {
+      // Asked first: a free port is looked for until one binds, which no port would.
+      if (!(await hasIpv6Loopback())) return undefined;
+      const server = await startBackend(name, '::1');
+      cleanups.push(() => server.close());
+      return server;
+    },
   };
+}
+
+async function hasIpv6Loopback(): Promise<boolean> {
+  const probe = createNetServer();
+  try {
+    probe.listen(0, '::1');
+    await once(probe, 'listening');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    probe.close();
+  }
 }

@@ -149,17 +149,10 @@ test('20 changes of members under load, on kept-alive and fresh connections: no 
 });
 
 test('an IPv6 instance is a peer like any other', async (t) => {
-  const server = createServer((_request, response) => response.end('six\n'));
-  try {
-    server.listen(0, '::1');
-    await once(server, 'listening');
-  } catch {
-    t.skip('no IPv6 loopback on this machine');
-    return;
-  }
-  bed.defer(() => new Promise((resolve) => server.close(resolve)));
+  const six = await bed.ipv6Backend('six');
+  if (six === undefined) return t.skip('no IPv6 loopback on this machine');
   const lb = await startLb(['-service', 'six']);
-  await bed.consul.registerService({ ID: 'six-1', Name: 'six', Address: '::1', Port: (server.address() as AddressInfo).port });
+  await bed.consul.registerService({ ID: 'six-1', Name: 'six', Address: '::1', Port: six.port });
   await waitFor('served over IPv6', async () => (await lb.get()).body === 'six');
 });
 

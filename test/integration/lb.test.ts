@@ -95,18 +95,11 @@ test('a critical health check takes an instance out; passing puts it back', asyn
 });
 
 test('an IPv6 instance is served beside an IPv4 one (a bare IPv6 address would fail nginx -t)', async (t) => {
-  const six = createServer((_request, response) => response.end('six\n'));
-  try {
-    six.listen(0, '::1');
-    await once(six, 'listening');
-  } catch {
-    t.skip('no IPv6 loopback on this machine');
-    return;
-  }
-  bed.defer(() => new Promise((resolve) => six.close(resolve)));
+  const six = await bed.ipv6Backend('six');
+  if (six === undefined) return t.skip('no IPv6 loopback on this machine');
   const lb = await startLb('dual');
   await register('dual', 'dual-4', await backend('four'));
-  await bed.consul.registerService({ ID: 'dual-6', Name: 'dual', Address: '::1', Port: (six.address() as { port: number }).port });
+  await bed.consul.registerService({ ID: 'dual-6', Name: 'dual', Address: '::1', Port: six.port });
   await waitFor('both served', async () => (await answers(lb, 10)).size === 2);
   assert.deepEqual([...(await answers(lb, 10))].sort(), ['four', 'six']);
 });
