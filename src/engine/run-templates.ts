@@ -18,6 +18,7 @@ import type { StatusMonitor } from '../status/status-monitor.ts';
 import type { StatusServer } from '../status/status-server.ts';
 import { RetryBudget } from '../watch/retry-budget.ts';
 import { connectionsNeeded, Watcher } from '../watch/watcher.ts';
+import { BlockingHold } from './blocking-hold.ts';
 import { logDataChanges } from './change-log.ts';
 import { consulClientOptions } from './consul-client-options.ts';
 import { createStatusMonitor, serveStatus, type StatusOptions } from './status-observer.ts';
@@ -77,8 +78,10 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
   const budget = settings.once && settings.retryAttempts ? new RetryBudget(settings.retryAttempts) : undefined;
   let giveUp: (reason: { dependency: Dependency; error: Error }) => void = () => {};
   const gaveUp = new Promise<{ dependency: Dependency; error: Error }>((resolve) => (giveUp = resolve));
+  const hold = settings.once ? new BlockingHold() : undefined;
   const watcher: Watcher = new Watcher(client, {
     waitMs: settings.blockingWaitMs, maxStaleMs: settings.maxStaleMs, maxBlockingQueries: settings.maxBlockingQueries, logger,
+    holdBlocking: hold && ((signal) => hold.wait(signal)),
     onError: (dependency, error) => {
       monitor?.onWatchError(dependency, error);
       if (budget?.failed(dependency)) giveUp({ dependency, error });
@@ -108,7 +111,7 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
     : monitor?.events;
   const runner = new Runner({
     jobs, watcher, logger, minIntervalMs: settings.minIntervalMs, wait: settings.wait,
-    dry: settings.dry, context: options.context, events, afterChange: options.afterChange,
+    dry: settings.dry, context: options.context, events: hold ? openedByWaitingKeys(events, hold) : events, afterChange: options.afterChange,
   });
 
   let statusServer: StatusServer | undefined;
@@ -166,4 +169,15 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
   await stopReloading();
   await shutdown();
   return status;
+}
+
+/** The events, and a render that waits for a KV key to exist opens the hold. */
+function openedByWaitingKeys(events: RunnerEvents | undefined, hold: BlockingHold): RunnerEvents {
+  return {
+    ...events,
+    needs: (job, need) => {
+      events?.needs?.(job, need);
+      if (need.waitingForKeys.length > 0) hold.open();
+    },
+  };
 }

@@ -26,6 +26,8 @@ export interface BlockingQueryOptions {
    * only cost time. Default false.
    */
   deliverEveryIndex?: boolean;
+  /** Awaited before each blocking read (one at a known index); see engine/blocking-hold.ts. */
+  holdBlocking?: (signal: AbortSignal) => Promise<void>;
 }
 
 export interface BlockingQueryHandlers<T> {
@@ -58,6 +60,7 @@ export class BlockingQuery<T> {
   /** The index of the last answer taken; kept through failures, to recognise an answer from the past. */
   #seenIndex: number | undefined;
   readonly #deliverEveryIndex: boolean;
+  readonly #holdBlocking: ((signal: AbortSignal) => Promise<void>) | undefined;
   /** What was last delivered: its index (while no failure came since) and, unless not compared, its JSON. */
   #delivered: { index: number | undefined; json: string | undefined } | undefined;
   /** Failures since the last success. */
@@ -80,6 +83,7 @@ export class BlockingQuery<T> {
     this.#backoff = new Backoff(options.backoff);
     this.#rateLimit = new RateLimiter({ minSpacingMs: options.minSpacingMs });
     this.#deliverEveryIndex = options.deliverEveryIndex ?? false;
+    this.#holdBlocking = options.holdBlocking;
   }
 
   start(): void {
@@ -109,6 +113,10 @@ export class BlockingQuery<T> {
   async #round(signal: AbortSignal): Promise<void> {
     const { pollMs } = this.#dependency;
     if (pollMs !== undefined) return this.#poll(pollMs, signal);
+    if (this.#index !== undefined && this.#holdBlocking) {
+      await this.#holdBlocking(signal);
+      signal.throwIfAborted();
+    }
     let response = await this.#get({ index: this.#index, stale: true }, signal);
     if (response.lastContactMs > this.#maxStaleMs) {
       this.#log.debug('stale answer too old; asking the leader', { lastContactMs: response.lastContactMs });

@@ -34,6 +34,8 @@ export interface WatcherOptions {
   catchUpSpacingMs?: number;
   /** Longest delay of the list of all checks after a check write the fast signals explained (default 1 s). */
   checksReconcileMs?: number;
+  /** Awaited before each blocking read of a dependency's own loop (not the detector's). */
+  holdBlocking?: (signal: AbortSignal) => Promise<void>;
 }
 
 const defaultMaxFetches = 8;
@@ -224,14 +226,14 @@ export class Watcher {
   }
 
   #startQuery(watch: Watch): void {
-    const { waitMs, maxStaleMs, logger, onError, onRecover } = this.#options;
+    const { waitMs, maxStaleMs, logger, onError, onRecover, holdBlocking } = this.#options;
     const { dependency } = watch;
     // Data kept from a detector: the loop's first answer is news only when it differs.
     let kept = watch.data === undefined ? undefined : JSON.stringify(watch.data.value);
     const query: BlockingQuery<unknown> = new BlockingQuery(
       this.#client,
       dependency,
-      { waitMs, maxStaleMs, logger },
+      { waitMs, maxStaleMs, logger, holdBlocking },
       {
         onData: (value) => {
           if (watch.query !== query) return;

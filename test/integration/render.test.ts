@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { startConsul, type ConsulAgent } from '../../harness/consul.ts';
 import { runDrcon, startDrcon, type RunningDrcon } from '../../harness/drcon.ts';
 import { waitFor } from '../../harness/wait.ts';
+import { logConsulRequests } from '../../harness/consul-request-log.ts';
 
 let consul: ConsulAgent;
 const running: RunningDrcon[] = [];
@@ -172,6 +173,35 @@ test('the same command of several templates runs once, after all files are writt
   const run = await once(['-template', `${a}:${outA}:${command}`, '-template', `${b}:${outB}:${command}`]);
   assert.equal(run.code, 0, run.stderr);
   assert.equal(readFileSync(log, 'utf8'), 'a 1024b 1024\n');
+});
+
+test('-once sends no blocking query when its first answers render, though its command takes a while (Consul holds each one open for its whole wait)', async (t) => {
+  for (let i = 0; i < 5; i++) await consul.registerService({ ID: `oneshot-${i}`, Name: `oneshot-${i}`, Address: '10.7.0.1', Port: 7000 + i });
+  const proxy = await logConsulRequests(consul.address);
+  t.after(() => proxy.close());
+  const source = file('oneshot.hbs', Array.from({ length: 5 }, (_, i) => `{{#each (service "oneshot-${i}")}}{{Port}} {{/each}}`).join(''));
+  const out = file('oneshot.out');
+  // Each watch may ask again 50 ms after its first answer: the command keeps the run going past that.
+  const run = await runDrcon(['render', '-once', '-consul-addr', proxy.address, '-template', `${source}:${out}:sleep 0.3`]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(readFileSync(out, 'utf8'), '7000 7001 7002 7003 7004 ');
+  assert.equal(proxy.urls.filter((url) => url.startsWith('/v1/health/service/oneshot-')).length, 5, proxy.urls.join('\n'));
+  assert.deepEqual(proxy.urls.filter((url) => /[?&]index=/.test(url)), [], 'no blocking query');
+});
+
+test('-once waits for a key that does not exist yet with a blocking query, and renders it', async (t) => {
+  const proxy = await logConsulRequests(consul.address);
+  t.after(() => proxy.close());
+  const source = file('oneshot-key.hbs', 'v={{key "oneshot/later"}}');
+  const out = file('oneshot-key.out');
+  const drcon = startDrcon(['render', '-once', '-consul-addr', proxy.address, '-template', `${source}:${out}`]);
+  running.push(drcon);
+  await drcon.waitForOutput(/waiting for key to exist.*oneshot\/later/);
+  await waitFor('a blocking query for the key', () => proxy.urls.some((url) => url.startsWith('/v1/kv/oneshot/later') && /[?&]index=/.test(url)));
+  await consul.putKey('oneshot/later', 'here');
+  await waitFor('-once done', () => drcon.process.exitCode !== null);
+  assert.equal(drcon.process.exitCode, 0, drcon.output());
+  assert.equal(readFileSync(out, 'utf8'), 'v=here');
 });
 
 test('-once exits non-zero when a command fails', async () => {
