@@ -4,9 +4,7 @@
 // this hold a `-once` over 100 services left 100 such connections for a minute behind it, and a
 // second run within that minute had its queries reset. So a -once run sends a blocking query only
 // once a render has shown that it waits for data only a blocking query can bring (a KV key that
-// does not exist yet). A watching run holds them until its first complete render (or such a
-// wait): until then they only compete with the first answers still to come, and a change made
-// meanwhile is not missed, since each blocking query asks from the index of its first answer.
+// does not exist yet); from then on, as a watching run does.
 
 export class BlockingHold {
   #open = false;

@@ -78,10 +78,10 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
   const budget = settings.once && settings.retryAttempts ? new RetryBudget(settings.retryAttempts) : undefined;
   let giveUp: (reason: { dependency: Dependency; error: Error }) => void = () => {};
   const gaveUp = new Promise<{ dependency: Dependency; error: Error }>((resolve) => (giveUp = resolve));
-  const hold = new BlockingHold();
+  const hold = settings.once ? new BlockingHold() : undefined;
   const watcher: Watcher = new Watcher(client, {
     waitMs: settings.blockingWaitMs, maxStaleMs: settings.maxStaleMs, maxBlockingQueries: settings.maxBlockingQueries, logger,
-    holdBlocking: (signal) => hold.wait(signal),
+    holdBlocking: hold && ((signal) => hold.wait(signal)),
     onError: (dependency, error) => {
       monitor?.onWatchError(dependency, error);
       if (budget?.failed(dependency)) giveUp({ dependency, error });
@@ -111,7 +111,7 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
     : monitor?.events;
   const runner = new Runner({
     jobs, watcher, logger, minIntervalMs: settings.minIntervalMs, wait: settings.wait,
-    dry: settings.dry, context: options.context, events: openedByWaitingKeys(events, hold), afterChange: options.afterChange,
+    dry: settings.dry, context: options.context, events: hold ? openedByWaitingKeys(events, hold) : events, afterChange: options.afterChange,
   });
 
   let statusServer: StatusServer | undefined;
@@ -159,10 +159,7 @@ export async function runTemplates(options: RunTemplatesOptions, onReady?: (engi
     return finished && !outcome.failed ? 0 : 1;
   }
 
-  void runner.settled().then(() => {
-    hold.open();
-    options.onFirstRender?.();
-  });
+  void runner.settled().then(() => options.onFirstRender?.());
   // Only a watching run follows its template files (-once never loads chokidar), from its first
   // complete render on, or a second after the start while data is still missing.
   const firstRender = Promise.race([runner.settled(), sleep(1000, undefined, { ref: false })]);
