@@ -29,8 +29,7 @@ export interface LbUnderTest {
  * answer; HTTP lets a client send such a request again, as browsers do, so it is sent again
  * once, on a new connection, which only a new worker accepts.
  */
-export function lbGetter(port: number): LbUnderTest['get'] {
-  const agent = new Agent({ keepAlive: true });
+export function lbGetter(port: number, agent = new Agent({ keepAlive: true })): LbUnderTest['get'] {
   const get = (path: string, retried: boolean): Promise<{ status: number; body: string }> =>
     new Promise((resolve, reject) => {
       const sent = request({ host: '127.0.0.1', port, path, agent }, (response) => {

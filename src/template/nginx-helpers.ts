@@ -1,11 +1,11 @@
 // Helpers that shape catalog data into Nginx structure: upstream names, per-tag and per-metadata
 // groups, routes.
+import { isIPv6 } from 'node:net';
 import { groupByMeta, MetaValueError } from './group-by-meta.ts';
 import { groupByTag } from './group-by-tag.ts';
 import { defineHelper, describeValue, type HelperCall, type HelperDefinition } from './helper-call.ts';
 import { nginxIdentifier } from './nginx-identifier.ts';
 import { routesFromServices } from './routes.ts';
-import { isIPv6 } from 'node:net';
 
 export const nginxHelpers: Record<string, HelperDefinition> = {
   identifier: defineHelper('identifier', { params: ['text'], pure: true }, ([text], call) => nginxIdentifier(call.text(text, 'the value'))),

@@ -156,27 +156,6 @@ test('an IPv6 instance is a peer like any other', async (t) => {
   await waitFor('served over IPv6', async () => (await lb.get()).body === 'six');
 });
 
-/** GETs on one kept-alive connection (so one Nginx worker), and how many connections they took. */
-function oneConnection(port: number): { get(): Promise<string>; connections(): number } {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const sockets = new Set<Socket>();
-  bed.defer(async () => agent.destroy());
-  const get = () =>
-    new Promise<string>((resolve, reject) => {
-      const sent = request({ host: '127.0.0.1', port, path: '/', agent }, (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () => resolve(body.trim()));
-        response.on('error', reject);
-      });
-      sent.on('socket', (socket: Socket) => sockets.add(socket));
-      sent.on('error', reject);
-      sent.end();
-    });
-  return { get, connections: () => sockets.size };
-}
-
 test('a peer that fails a try is left out for a while, as Nginx leaves out a failed server', async () => {
   const lb = await startLb(['-service', 'flaky']);
   const good = await backend('flaky-good');
@@ -194,7 +173,12 @@ test('a peer that fails a try is left out for a while, as Nginx leaves out a fai
   await register('flaky', 'flaky-closer', (closer.address() as AddressInfo).port);
 
   // Marks are a worker's own: one connection keeps to one worker.
-  const client = oneConnection(lb.port);
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  bed.defer(async () => agent.destroy());
+  const connections = new Set<Socket>();
+  agent.on('free', (socket: Socket) => connections.add(socket));
+  const get = lbGetter(lb.port, agent);
+  const client = { get: async () => (await get()).body };
   await waitFor('the closer tried', async () => {
     assert.equal(await client.get(), 'flaky-good', 'a failed try is retried on the good peer');
     return tries > 0;
@@ -211,7 +195,7 @@ test('a peer that fails a try is left out for a while, as Nginx leaves out a fai
   for (let i = 0; i < 40; i++) seen.add(await client.get());
   assert.deepEqual([...seen].sort(), ['flaky-good', 'flaky-other']);
   assert.equal(tries, learned, 'no more tries of the failing peer after the list changed');
-  assert.equal(client.connections(), 1, 'all on one connection, so one worker');
+  assert.equal(connections.size, 1, 'all on one connection, so one worker');
 });
 
 test('a new service is a change of structure: exactly one reload, served from its first request', async () => {
