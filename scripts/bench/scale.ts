@@ -21,7 +21,7 @@ import { BenchCatalog } from './scale-catalog.ts';
 import { budgetArgs, scaleSizes } from './scale-options.ts';
 import { occurrences, RenderedFile } from './scale-output.ts';
 import { startCountingProxy, type CountingProxy } from './scale-proxy.ts';
-import { sampleConnections } from './scale-sockets.ts';
+import { sampleConnections } from '../../harness/socket-table.ts';
 import { waitFor } from '../../harness/wait.ts';
 
 const sizes = scaleSizes([25, 100, 300, 1_000, 3_000]);

@@ -9,6 +9,7 @@ import type { ConsulClient } from '../consul/client.ts';
 import { RateLimiter } from './rate-limit.ts';
 import type { ConsulResponse } from '../consul/types.ts';
 import { parseAnswer, readAnswer, requireIndex, requireLeader } from './read-dependency.ts';
+import type { ConcurrencyLimit } from './concurrency-limit.ts';
 
 export interface BlockingQueryOptions {
   /** Longest time Consul may hold one request. */
@@ -26,8 +27,13 @@ export interface BlockingQueryOptions {
    * only cost time. Default false.
    */
   deliverEveryIndex?: boolean;
-  /** Awaited before each blocking read (one at a known index); see engine/blocking-hold.ts. */
+  /** Awaited before each blocking read (one at a known index). */
   holdBlocking?: (signal: AbortSignal) => Promise<void>;
+  /**
+   * The reads Consul answers at once (the first, a leader's, a poll's) take a turn of this limit:
+   * a blocking read needs a connection of its own for as long as it waits, they do not.
+   */
+  fetchLimit?: ConcurrencyLimit;
 }
 
 export interface BlockingQueryHandlers<T> {
@@ -61,6 +67,7 @@ export class BlockingQuery<T> {
   #seenIndex: number | undefined;
   readonly #deliverEveryIndex: boolean;
   readonly #holdBlocking: ((signal: AbortSignal) => Promise<void>) | undefined;
+  readonly #fetchLimit: ConcurrencyLimit | undefined;
   /** What was last delivered: its index (while no failure came since) and, unless not compared, its JSON. */
   #delivered: { index: number | undefined; json: string | undefined } | undefined;
   /** Failures since the last success. */
@@ -84,6 +91,7 @@ export class BlockingQuery<T> {
     this.#rateLimit = new RateLimiter({ minSpacingMs: options.minSpacingMs });
     this.#deliverEveryIndex = options.deliverEveryIndex ?? false;
     this.#holdBlocking = options.holdBlocking;
+    this.#fetchLimit = options.fetchLimit;
   }
 
   start(): void {
@@ -175,7 +183,8 @@ export class BlockingQuery<T> {
     signal: AbortSignal,
   ): Promise<ConsulResponse> {
     await pause(this.#rateLimit.reserve(), signal);
-    return readAnswer(this.#client, this.#dependency, { ...request, waitMs: this.#waitMs, signal });
+    const limit = request.index === undefined ? this.#fetchLimit : undefined;
+    return readAnswer(this.#client, this.#dependency, { ...request, waitMs: this.#waitMs, signal, limit });
   }
 
   /** `index` is undefined for a polled endpoint: its answers are told apart by their data alone. */

@@ -6,6 +6,7 @@ export class ConcurrencyLimit {
   readonly #max: number;
   #running = 0;
   readonly #waiting: (() => void)[] = [];
+  readonly #idleWaiters: (() => void)[] = [];
 
   constructor(max: number) {
     if (!Number.isInteger(max) || max < 1) throw new Error(`invalid concurrency limit ${max}: expected a whole number ≥ 1`);
@@ -22,7 +23,23 @@ export class ConcurrencyLimit {
       const next = this.#waiting.shift();
       if (next) next();
       else this.#running -= 1;
+      if (this.#running === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }
+  }
+
+  /** Resolves once no task runs or waits (at once if none does), or when `signal` aborts. */
+  whenIdle(signal: AbortSignal): Promise<void> {
+    if (this.#running === 0 || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        signal.removeEventListener('abort', done);
+        const at = this.#idleWaiters.indexOf(done);
+        if (at >= 0) this.#idleWaiters.splice(at, 1);
+        resolve();
+      };
+      this.#idleWaiters.push(done);
+      signal.addEventListener('abort', done, { once: true });
+    });
   }
 
   /** Tasks running now (for tests and metrics). */

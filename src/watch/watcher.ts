@@ -2,12 +2,14 @@
 // dependencies they need (`retain`); identical queries from several templates share one watch,
 // and a watch nobody needs any more is stopped and its data dropped.
 //
-// Up to a budget of blocking queries, each dependency has its own blocking loop. A template over
+// Up to a budget of blocking queries, each dependency has its own blocking loop (whose reads that
+// Consul answers at once share the `maxFetches` connections below with the detector's). A template over
 // the whole catalog needs one per service, and an agent limits connections per client (200 by
 // default), so beyond the budget the service-health dependencies are served by one
 // CatalogChangeDetector per datacenter instead: four blocking loops, plus non-blocking fetches
 // of only the services that changed, at most `maxFetches` at once.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dependency } from '../dependency/dependency.ts';
 import { BlockingQuery, type ConsulReader } from './blocking-query.ts';
 import type { Logger } from '../log/logger.ts';
@@ -37,6 +39,9 @@ export interface WatcherOptions {
   /** Awaited before each blocking read of a dependency's own loop (not the detector's). */
   holdBlocking?: (signal: AbortSignal) => Promise<void>;
 }
+
+/** Longest a loop's first blocking read waits for the first reads of the others. */
+const firstReadsHoldMs = 1_000;
 
 const defaultMaxFetches = 8;
 
@@ -228,12 +233,19 @@ export class Watcher {
   #startQuery(watch: Watch): void {
     const { waitMs, maxStaleMs, logger, onError, onRecover, holdBlocking } = this.#options;
     const { dependency } = watch;
+    let firstBlockingRead = true;
+    const hold = async (signal: AbortSignal) => {
+      await holdBlocking?.(signal);
+      if (!firstBlockingRead) return;
+      firstBlockingRead = false;
+      await firstReadsDone(this.#fetchLimit, signal);
+    };
     // Data kept from a detector: the loop's first answer is news only when it differs.
     let kept = watch.data === undefined ? undefined : JSON.stringify(watch.data.value);
     const query: BlockingQuery<unknown> = new BlockingQuery(
       this.#client,
       dependency,
-      { waitMs, maxStaleMs, logger, holdBlocking },
+      { waitMs, maxStaleMs, logger, holdBlocking: hold, fetchLimit: this.#fetchLimit },
       {
         onData: (value) => {
           if (watch.query !== query) return;
@@ -255,4 +267,16 @@ export class Watcher {
   #notify(dependency: Dependency): void {
     for (const listener of this.#listeners) listener(dependency);
   }
+}
+
+/**
+ * A loop's first blocking read waits until no read that Consul answers at once is in flight (at
+ * most firstReadsHoldMs), then for a timer's turn of the event loop. At start, every dependency's
+ * first answer so comes before a hundred long-polls open their connections, and the render those
+ * answers cause (itself an immediate) runs before them. A change meanwhile is not missed: the
+ * blocking read asks from the first answer's index.
+ */
+async function firstReadsDone(fetches: ConcurrencyLimit, signal: AbortSignal): Promise<void> {
+  await fetches.whenIdle(AbortSignal.any([signal, AbortSignal.timeout(firstReadsHoldMs)]));
+  await sleep(0, undefined, { signal }).catch(() => undefined);
 }

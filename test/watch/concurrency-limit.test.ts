@@ -51,3 +51,24 @@ test('service health queries can be pooled, with their datacenter; other queries
   const withUnknownParameter = { ...healthService(parseServiceQuery('web')), query: { path: '/v1/health/service/web', params: { near: '_agent' } } };
   assert.equal(pooledServiceOf(withUnknownParameter), undefined);
 });
+
+test('whenIdle resolves once no task runs or waits, at once when none does, and on abort', async () => {
+  const limit = new ConcurrencyLimit(1);
+  const never = new AbortController().signal;
+  await limit.whenIdle(never);
+  const releases: (() => void)[] = [];
+  const tasks = [0, 1].map(() => limit.run(() => new Promise<void>((resolve) => releases.push(resolve))));
+  let idle = false;
+  const waited = limit.whenIdle(never).then(() => (idle = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  releases.shift()!();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(idle, false, 'the second task still runs');
+  const aborted = new AbortController();
+  const cut = limit.whenIdle(aborted.signal);
+  aborted.abort();
+  await cut;
+  releases.shift()!();
+  await Promise.all([...tasks, waited]);
+  assert.equal(idle, true);
+});

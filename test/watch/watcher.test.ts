@@ -142,6 +142,34 @@ test('below the budget each service dependency has its own blocking query', asyn
   assert.ok(reader.peakBlocking <= budget);
 });
 
+test('below the budget the first reads take turns of the fetch limit, and no long-poll opens before they are all answered', async () => {
+  const reader = countingReader(client);
+  const events: string[] = [];
+  let atOnce = 0;
+  let peakAtOnce = 0;
+  const recording = {
+    get: async (...args: Parameters<CountingReader['get']>) => {
+      const blocking = args[2]?.index !== undefined;
+      events.push(blocking ? 'blocking' : 'first');
+      if (!blocking) peakAtOnce = Math.max(peakAtOnce, (atOnce += 1));
+      try {
+        return await reader.get(...args);
+      } finally {
+        if (!blocking) atOnce -= 1;
+        if (!blocking) events.push('answered');
+      }
+    },
+  };
+  const watcher = new Watcher(recording, { waitMs: 30_000, maxStaleMs: 2_000, logger: silentLogger, maxBlockingQueries: 20, maxFetches });
+  cleanups.push(() => watcher.stop());
+  const dependencies = serviceDependencies(15);
+  watcher.retain('template', dependencies);
+  await waitForTruth(watcher, dependencies);
+  await waitFor('15 long-polls', () => reader.blocking === 15 || undefined);
+  assert.equal(peakAtOnce, maxFetches);
+  assert.equal(events.indexOf('blocking'), events.lastIndexOf('answered') + 1, events.join(' '));
+});
+
 test('beyond the budget the blocking queries stay within it, and every service arrives in full', async () => {
   const { watcher, reader } = startWatcher();
   await agent.putKey('settings/mode', 'edge');
