@@ -285,7 +285,7 @@ test('lists that did not get through (the control socket gone for a while) are s
   const reloadsBefore = await lb.metric(reloads);
   const socket = join(lb.dir, 'live', 'control.sock');
   renameSync(socket, `${socket}.away`); // Nginx still listens; drcon cannot reach it by its path
-  await sleep(4_500); // drcon's idle connection to it closes (undici's keep-alive timeout, 4 s)
+  await sleep(4_500); // drcon's idle connection to it closes (its keep-alive ends after 4 s idle)
   const b = await backend('retried-b');
   await register('retried', 'retried-b', b.port);
   await lb.drcon.waitForOutput(/live peer lists not sent: cannot reach nginx's control socket: ENOENT; nginx keeps the previous ones, trying again/);
